@@ -16,6 +16,12 @@ program, set partitioning over every connected group of units in the band, says 
   grid each take a grid of their own, and the other grids must be made of what is left. On the
   Mexican states (seed 1) with 9 grids, five units of 292-438 households leave 1,170 households for
   the other four grids (1,200 at the minimum) and eight of them to bring 292 to 300.
+- **heavy units cutting the rest apart** (:func:`crowded` with the graph, :func:`no_band_plan`):
+  every other grid holds none of those units, so it lies inside one group of the units left
+  between them, and a group makes at most its households over the minimum (rounded down) grids.
+  On libpysal's 49 Columbus neighbourhoods (households of seed 1) with 13 grids, three units of
+  377-430 households leave groups of 2,582 and 468: at most 8 and 1 of the 10 other grids, though
+  the households add up (an integer program proved it before, with no rule to read).
 
 Imports numpy and scipy only.
 """
@@ -28,7 +34,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.grids._graph import cut_nodes, neighbour_lists
 
-__all__ = ["cornered", "crowded", "hemmed_in", "pockets"]
+__all__ = ["cornered", "crowded", "cut_apart", "hemmed_in", "no_band_plan", "pockets"]
 
 #: Nodes a pocket's search visits before giving up (the pocket is then not claimed), as
 #: ``hemmed_in``'s ``reach``: the cost stays linear in the units.
@@ -174,7 +180,7 @@ def cornered(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: f
     return out
 
 
-def crowded(hh: np.ndarray, k: int, *, min_hh: float, max_hh: float):
+def crowded(hh: np.ndarray, k: int, *, min_hh: float, max_hh: float, adj: sparse.csr_matrix | None = None):
     """A proof by counting that no ``k`` grids in ``min_hh``-``max_hh`` hold the nodes ``hh``
     (an estate one node), or None.
 
@@ -184,6 +190,12 @@ def crowded(hh: np.ndarray, k: int, *, min_hh: float, max_hh: float):
     households, ``light``: the rest's, ``need``: what the band asks of the rest, ``k``) for the
     largest such t where the rest fall short, or where the heavy nodes outnumber the grids.
 
+    With ``adj`` (the nodes' graph), else also where the heavy nodes cut the rest apart
+    (:func:`cut_apart`): a grid of the rest lies inside one group of them, so the ``k`` - t grids
+    must fit in the groups, ``min_hh`` or more each. The dict then also holds ``groups`` (each
+    group's households, heaviest first, those with none left out), ``fit`` (the grids each can
+    make) and ``nodes`` (the heavy nodes), for the smallest such t.
+
     Examples
     --------
     >>> crowded([400, 419, 438, 292, 404] + [130] * 9, 9, min_hh=300, max_hh=500)["need"]
@@ -191,9 +203,11 @@ def crowded(hh: np.ndarray, k: int, *, min_hh: float, max_hh: float):
     >>> crowded([400, 300, 300], 3, min_hh=300, max_hh=500) is None
     True
     """
-    w = np.sort(np.asarray(hh, dtype=float))[::-1]
+    hh = np.asarray(hh, dtype=float)
+    order = np.argsort(-hh, kind="stable")
+    w = hh[order]
     total = float(w.sum())
-    found = None
+    found = apart = None
     for t in range(1, len(w) + 1):
         if t > 1 and w[t - 1] + w[t - 2] <= max_hh:
             break
@@ -203,4 +217,49 @@ def crowded(hh: np.ndarray, k: int, *, min_hh: float, max_hh: float):
         need = (k - t) * min_hh + float(np.maximum(min_hh - heavy, 0).sum())
         if total - heavy.sum() < need - 1e-9:
             found = {"heavy": heavy, "light": total - float(heavy.sum()), "need": need, "k": int(k)}
-    return found
+        elif apart is None and adj is not None and min_hh > 0:
+            groups = cut_apart(adj, hh, order[:t])
+            fit = np.floor(groups / min_hh + 1e-9).astype(int)
+            if fit.sum() < k - t:
+                apart = {"heavy": heavy, "light": total - float(heavy.sum()), "need": need, "k": int(k),
+                         "groups": groups, "fit": fit, "nodes": order[:t]}
+    return found if found is not None else apart
+
+
+def cut_apart(adj: sparse.csr_matrix, hh: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Households of each group of connected nodes left when ``nodes`` are taken out of the graph
+    ``adj``, heaviest first (groups holding none left out).
+
+    Examples
+    --------
+    A row 100 | 400 | 250 | 400 | 0 without its two 400s: groups of 250 and 100.
+
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> i = np.arange(4)
+    >>> adj = sparse.csr_matrix((np.ones(8), (np.r_[i, i + 1], np.r_[i + 1, i])), shape=(5, 5))
+    >>> cut_apart(adj, np.array([100.0, 400, 250, 400, 0]), np.array([1, 3])).tolist()
+    [250.0, 100.0]
+    """
+    hh = np.asarray(hh, dtype=float)
+    keep = np.ones(len(hh), dtype=bool)
+    keep[np.asarray(nodes, dtype=np.int64)] = False
+    rest = np.flatnonzero(keep)
+    if not len(rest):
+        return np.zeros(0)
+    _, comp = connected_components(sparse.csr_matrix(adj)[rest][:, rest], directed=False)
+    groups = np.bincount(comp, weights=hh[rest])
+    return np.sort(groups[groups > 0])[::-1]
+
+
+def no_band_plan(adj: sparse.csr_matrix, hh: np.ndarray, k: int, *, min_hh: float, max_hh: float):
+    """:func:`crowded` on the nodes of the graph ``adj`` within ``max_hh`` and the grids left when
+    each node over it has one of its own (None where neither count proves anything)."""
+    hh = np.asarray(hh, dtype=float)
+    keep = np.flatnonzero(hh <= max_hh)
+    k = int(k) - (len(hh) - len(keep))
+    sub = sparse.csr_matrix(adj)[keep][:, keep]
+    proof = crowded(hh[keep], k, min_hh=min_hh, max_hh=max_hh, adj=sub)
+    if proof is not None and "nodes" in proof:
+        proof["nodes"] = keep[proof["nodes"]]
+    return proof

@@ -16,7 +16,7 @@ only when fewer grids are out than before, or as many by fewer households (as th
 plans); the engine then settles it under its own weights without letting a grid leave the band
 again (``_objective.held_band``). Plain Python on the CSR arrays (a random walk with a
 connectivity check a move: no library does this); imports numpy, scipy and the engine's
-objective only.
+objective and the exhaustive search only.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import logging
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
+from spatial.grids._bandsearch import search_band
 from spatial.grids._objective import band_out
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ _TRIES = 60_000
 
 
 def into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, max_hh: float, seed: int, stuck,
-              finish, redraw=None, restarts: int = 0) -> np.ndarray:
+              finish, redraw=None, restarts: int = 0, proven=None, search: bool = True,
+              xy: np.ndarray | None = None) -> np.ndarray:
     """``labels``, or where parts holding no ``stuck()`` node (none beyond reach of the band:
     ``_engine.hemmed_in``) are out of the band in components of the graph whose mean part is in
     it, ``finish`` of the plan :func:`walk_into_band` finds with fewer out (the
@@ -51,14 +53,28 @@ def into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, max_hh:
     rise, so it stops short where every plan in the band lies beyond a step that first makes
     things worse: ``balance="band"`` (one run, no restarts of its own) on libpysal's 49 Columbus
     neighbourhoods with made-up households (seed 3), 13 grids, left one grid at 288 from every
-    walk's seed, while 4 of the engine's first 10 seeds draw all 13 in 300-500."""
+    walk's seed, while 4 of the engine's first 10 seeds draw all 13 in 300-500. Where a ``stuck()``
+    node proves no plan is all in the band, no restarts are drawn (they cannot reach it, and cost
+    about 4 CPU-s a community of 50 units): the walk alone tries the other grids.
+
+    ``proven()`` (asked only where parts are out) says whether a count proves no plan is all in
+    the band (``_bandproof.no_band_plan``): then neither restarts nor the search are run either.
+    With ``search``, a walk that leaves parts out is
+    followed by an exhaustive search of a small graph (``_bandsearch.search_band``, nodes swept
+    south to north by ``xy``, within a budget of groups tried): a plan it finds is finished and
+    kept (Columbus, seed 2's households, 11 grids: 502 -> 304-497, where no walk or restart got
+    there); where it proves none exists, no restarts are drawn."""
     labels = np.asarray(labels, dtype=np.int64)
     hh = np.asarray(hh, dtype=float)
     ph = np.bincount(labels, weights=hh)
     out = (ph < min_hh - 1e-9) | (ph > max_hh + 1e-9)
     if not out.any():
         return labels
-    out[np.unique(labels[stuck()])] = False
+    held_out = stuck()
+    out[np.unique(labels[held_out])] = False
+    if held_out.any() or (proven is not None and proven()):  # (a unit, pocket or count: no plan is all in it)
+        logger.debug("band restarts and search skipped: a proof that no plan is all in the band")
+        restarts, search = 0, False
     _, comp = connected_components(adj, directed=False)
     part_comp = np.zeros(len(ph), dtype=np.int64)
     part_comp[labels] = comp
@@ -67,6 +83,14 @@ def into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, max_hh:
     if not (out & room[part_comp]).any():
         return labels
     best = _walked(adj, hh, labels, min_hh, max_hh, seed, finish)
+    if band_out(best, hh, min_hh, max_hh)[0] and search:
+        found, decided = search_band(adj, hh, int(labels.max()) + 1, min_hh=min_hh, max_hh=max_hh,
+                                     order=None if xy is None else np.argsort(np.asarray(xy)[:, 1], kind="stable"))
+        logger.debug("band search: %s", "a plan in the band" if found is not None else "none exists" if decided
+                     else "stopped at its budget")
+        if found is not None:
+            return finish(found)
+        restarts = 0 if decided else restarts
     for s in [seed * (restarts + 1) + j for j in range(1, restarts + 1)] if redraw is not None else []:
         if band_out(best, hh, min_hh, max_hh)[0] == 0:
             break

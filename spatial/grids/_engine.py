@@ -64,7 +64,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._procs import PROCESSES, Ahead, one_pool
 from spatial.grids._anneal import anneal
-from spatial.grids._bandproof import cornered, crowded, hemmed_in
+from spatial.grids._bandproof import cornered, hemmed_in, no_band_plan
 from spatial.grids._bandwalk import into_band
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
@@ -273,7 +273,9 @@ def _into_band(state, labels: np.ndarray, seed: int, restarts: int = 0) -> np.nd
     """``labels`` walked into the band where they can be (``_bandwalk.into_band``, drawn again from
     up to ``restarts`` seeds where a walk is not enough and no count proves it hopeless), finished."""
     adj, hh, xy, k, min_hh, max_hh, *_ = state
-    hopeless = crowded(hh[hh <= max_hh], k - int((hh > max_hh).sum()), min_hh=min_hh, max_hh=max_hh) is not None
+
+    def counted_out():  # (a count: no plan of k parts is all in the band; asked only where parts are out)
+        return no_band_plan(adj, hh, k, min_hh=min_hh, max_hh=max_hh) is not None
 
     def stuck():  # (a unit or a pocket no grid in the band can hold)
         pocketed = [v for c in cornered(adj, hh, min_hh=min_hh, max_hh=max_hh) for v in c[0]]
@@ -282,7 +284,7 @@ def _into_band(state, labels: np.ndarray, seed: int, restarts: int = 0) -> np.nd
     return into_band(adj, hh, labels, min_hh=min_hh, max_hh=max_hh, seed=seed, stuck=stuck,
                      finish=lambda walked: _anneal_finish(state, walked, seed),
                      redraw=lambda s: _anneal_finish(state, _one_seed(state, s), s),
-                     restarts=0 if hopeless else restarts)
+                     restarts=restarts, proven=counted_out, xy=xy)
 
 
 def _finish_best(state, plans: list, best: tuple, seed: int) -> np.ndarray:

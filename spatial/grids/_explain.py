@@ -15,7 +15,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from spatial.core._words import counted
-from spatial.grids._bandproof import cornered, crowded
+from spatial.grids._bandproof import cornered, crowded, no_band_plan
 from spatial.grids._engine import hemmed_in
 from spatial.grids._prep import Prepared, beyond_rule
 
@@ -401,16 +401,23 @@ def explain_cornered(report, prep, node, hh, cost, lo, hi) -> None:
                        "（gated/together/locked）、把它们划入其他社区，或接受一个网格超出区间"), ids=ids)
 
 
-def explain_crowded(report, cid, hh, k, lo, hi) -> None:
+def explain_crowded(report, cid, hh, k, lo, hi, *, adj=None, names=None) -> None:
     """A row when counting proves no plan of ``k`` grids puts every grid of community ``cid`` in
     the band (``_bandproof.crowded`` on its units' ``hh``, an estate one unit; units over ``hi``
     alone, which have rows of their own, set aside with their grids). Only where two or more
-    units are heavy and the mean grid is in the band (else the community's own row says it)."""
+    units are heavy and the mean grid is in the band (else the community's own row says it).
+
+    With ``adj`` (the nodes' graph), also where the heavy units cut the rest into groups too small
+    for the other grids (``_bandproof.no_band_plan``); ``names``: a unit id for each node, to
+    name the heavy ones (or a function giving them, asked only for that row)."""
     hh = np.asarray(hh, dtype=float)
-    k = int(k) - int((hh > hi).sum())
+    k_all, k = int(k), int(k) - int((hh > hi).sum())
     total = float(hh[hh <= hi].sum())
-    proof = crowded(hh[hh <= hi], k, min_hh=lo, max_hh=hi) if k > 1 and lo > 0 else None
-    if proof is None or len(proof["heavy"]) < 2 or not k * lo <= total <= k * hi:
+    if not (k > 1 and lo > 0):
+        return
+    proof = crowded(hh[hh <= hi], k, min_hh=lo, max_hh=hi) if adj is None else \
+        no_band_plan(adj, hh, k_all, min_hh=lo, max_hh=hi)
+    if proof is None or not k * lo <= total <= k * hi or (len(proof["heavy"]) < 2 and "groups" not in proof):
         return  # (a mean grid out of the band has its own row: ``explain_community``)
     heavy, t = proof["heavy"], len(proof["heavy"])
     span = f"{heavy.min():g}" if heavy.min() == heavy.max() else f"{heavy.min():g}–{heavy.max():g}"
@@ -422,6 +429,9 @@ def explain_crowded(report, cid, hh, k, lo, hi) -> None:
                    f"no plan of {k} grids is in the band: ask for {t} grids or more, or widen the band",
                    zh=(f"有 {t} 个单元或小区各有 {span} 户，任意两个合起来超过 {hi:g}，不能同在一个网格：{k} 个网格放不下",
                        f"{k} 个网格的任何方案都无法全部落在区间内：请要求至少 {t} 个网格，或放宽户数区间"))
+        return
+    if "groups" in proof:
+        _say_cut_apart(report, cid, proof, k, lo, hi, names)
         return
     short = proof["need"] - (k - t) * lo
     topup = f", and {short:g} to bring the lighter of them to {lo:g}" if short > 0 else ""
@@ -435,3 +445,76 @@ def explain_crowded(report, cid, hh, k, lo, hi) -> None:
                    f"各含其一，其余 {k - t} 个只能由剩下的 {proof['light']:,g} 户组成，少于区间所需的 {proof['need']:,g} 户"
                    f"（每格 {lo:g} 户{topup_zh}）",
                    f"{k} 个网格的任何方案都无法全部落在区间内：请减少网格数，或调低下限"))
+
+
+def _say_cut_apart(report, cid, proof, k, lo, hi, names) -> None:
+    """The row of a ``no_band_plan`` proof by groups: the heavy units cut the rest into groups
+    that cannot make the other grids."""
+    heavy, t, groups, fit = proof["heavy"], len(proof["heavy"]), proof["groups"], proof["fit"]
+    span = f"{heavy.min():g}" if heavy.min() == heavy.max() else f"{heavy.min():g}–{heavy.max():g}"
+    names = names() if callable(names) else names
+    who = "" if names is None else f" ({', '.join(str(names[v]) for v in proof['nodes'][:6])})"
+    sizes = [f"{x:,.0f}" for x in groups]
+    fits = [str(int(f)) for f in fit]
+    if t == 1:
+        head = f"1 unit or estate{who} holds {span} households: 1 of the {k} grids holds it"
+        head_zh = f"1 个单元或小区{who}有 {span} 户：{k} 个网格中 1 个含有它"
+    else:
+        head = (f"{t} units or estates{who} hold {span} households each and no two fit one grid (any two pass "
+                f"{hi:g}): {t} of the {k} grids hold one each")
+        head_zh = (f"有 {t} 个单元或小区{who}各有 {span} 户，任意两个合起来超过 {hi:g}，不能同在一个网格："
+                   f"{k} 个网格中 {t} 个各含其一")
+    in_groups = f"the {len(groups)} groups" if len(groups) > 1 else "the one group"
+    other = "the other one must lie" if k - t == 1 else f"the other {k - t} must each lie"
+    report.add("communities", cid,
+               f"{head}, and {other} inside one of {in_groups} the rest fall into between "
+               f"them, which share no edge ({_and(sizes)} households): these make at most {_and(fits)} grids of "
+               f"{lo:g} or more ({int(fit.sum())} in all, not {k - t})",
+               f"no plan of {k} grids is in the band: ask for fewer grids, or lower the minimum",
+               zh=(f"{head_zh}，其余 {k - t} 个网格只能各自落在其余单元被它们隔开的 {len(groups)} 个互不相邻的部分之一"
+                   f"（{'、'.join(sizes)} 户）：这些部分最多只能划出 {'、'.join(fits)} 个不少于 {lo:g} 户的网格"
+                   f"（共 {int(fit.sum())} 个，而不是 {k - t} 个）",
+                   f"{k} 个网格的任何方案都无法全部落在区间内：请减少网格数，或调低下限"))
+
+
+def _and(words: list[str]) -> str:
+    """``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def node_names(prep: Prepared, node: np.ndarray, nodes: np.ndarray) -> list[str]:
+    """A unit id for each of ``nodes`` (its first unit: ``node`` is each unit's node)."""
+    node = np.asarray(node)
+    seen, first = np.unique(node, return_index=True)
+    return [str(prep.unit_ids[first[np.searchsorted(seen, v)]]) for v in np.asarray(nodes).tolist()]
+
+
+#: How the action of a community's row begins when it proves that no plan of its grid count puts
+#: every grid in the band (:func:`explain_crowded`): its grids' rows point to it.
+NO_BAND_PLAN = "no plan of "
+
+
+def community_proofs(rows) -> dict:
+    """For each community with a row proving no plan of its grid count is all in the band
+    (:func:`explain_crowded`), what its grids out of the band say: (English, Chinese) naming that row."""
+    out = {}
+    for r in rows:
+        if r["layer"] == "communities" and str(r["action"]).startswith(NO_BAND_PLAN):
+            cid = str(r["row_id"]).strip()
+            said, said_zh = str(r["action"]).split(":")[0], str(r.get("action_zh") or "").split("：")[0]
+            out.setdefault(cid, (f"community {cid}'s row says why: {said}", f"社区 {cid} 的说明行给出原因：{said_zh}"))
+    return out
+
+
+def grid_why(told: set, proofs: dict, units_of, cid: str, gid: str) -> tuple[str, str]:
+    """What the row of grid ``gid`` out of the band says of why (English, Chinese): the rows on its
+    units or on itself (a redraw's), in ``told`` as (layer, id); else its community's proof row
+    (:func:`community_proofs`), named; else its community's other rows; else that nothing forces it."""
+    if any(("units", str(u)) in told for u in units_of) or ("grids", gid) in told:
+        return "the rows on it, its units or community say why", "该网格及其单元或社区的说明行给出原因"
+    if cid in proofs:
+        return proofs[cid]
+    if ("communities", cid) in told:
+        return "the rows on it, its units or community say why", "该网格及其单元或社区的说明行给出原因"
+    return ("no single unit or community forces it: move units by hand (spatial editor) or try another --seed",
+            "没有哪个单元或社区单独导致此结果：可在 spatial editor 中手工调整单元，或换一个 --seed")

@@ -33,7 +33,7 @@ from spatial.grids._across import say_across_major
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
 from spatial.grids._islands import grid_pieces, piece_targets
 from spatial.grids._explain import (explain_band_fit, explain_community, explain_cornered, explain_crowded, explain_far,
-                                    explain_hemmed_in)
+                                    explain_hemmed_in, community_proofs, grid_why, node_names)
 from spatial.grids._codes_staff import _codes_and_staff
 from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, _say_unasked, check_named_columns, gated_labels, id_order
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
@@ -425,7 +425,10 @@ def partition_grids(
             offset += int(lab.max()) + 1
             explain_community(report, cid, comm_hh[c], comm_rest[c], int(lab.max()) + 1, int(k[c]), min_households,
                                max_households, n_grids, n_over=int(n_big[c]))
-            explain_crowded(report, cid, hh[nodes], int(lab.max()) + 1, min_households, max_households)
+            sums = np.bincount(lab, weights=hh[nodes])  # (the groups are counted only where a grid is out)
+            explain_crowded(report, cid, hh[nodes], int(lab.max()) + 1, min_households, max_households,
+                            adj=cost[nodes][:, nodes] if ((sums < min_households) | (sums > max_households)).any()
+                            else None, names=lambda: node_names(prep, node, nodes))
     unit_grid = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
     grid_ids = _grid_ids(prep, unit_grid, locked_l)
     explain_band_fit(report, prep.hh, households_col, max_households)  # most units over it: the column's fault?
@@ -568,6 +571,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     # locked units alone are over it, one estate is): that row says it, not a second one
     left = {str(r["row_id"]).strip() for r in report.rows
             if r["layer"] == "grids" and str(r["action"]).startswith(("left over band", "left under band"))}
+    proofs = community_proofs(report.rows)  # (a community no plan of its count can put all in the band)
     for _, r in table[table["band_status"] != "in"].iterrows():
         if str(r["grid_id"]) in left:
             continue
@@ -575,11 +579,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
         gap = h - max_households if h > max_households else min_households - h
         over = h > max_households
         units_of = prep.unit_ids[grid_ids == r["grid_id"]]
-        why = any(("units", str(u)) in told for u in units_of) or ("communities", str(r["community_id"])) in told \
-            or ("grids", str(r["grid_id"])) in told  # (a redraw's own row on the grid)
-        see, see_zh = (("the rows on it, its units or community say why", "该网格及其单元或社区的说明行给出原因") if why else
-                       (("no single unit or community forces it: move units by hand (spatial editor) or try "
-                         "another --seed"), "没有哪个单元或社区单独导致此结果：可在 spatial editor 中手工调整单元，或换一个 --seed"))
+        see, see_zh = grid_why(told, proofs, units_of, str(r["community_id"]), str(r["grid_id"]))
         report.add("grids", r["grid_id"], f"has {h:g} households, outside {min_households:g}–{max_households:g} "
                    f"({r['band_status']} band)", f"best plan found is {counted(gap, 'household', shown=f'{gap:g}')} "
                    f"{'over the maximum' if over else 'under the minimum'}; {see}",
