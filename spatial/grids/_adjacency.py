@@ -215,12 +215,17 @@ def _road_fractions(lines: np.ndarray, road_sets: list, *, buffer_m: float, spac
     parts, owner = parts[line_part], owner[line_part]
     if len(parts) == 0:
         return [out.copy() for _ in road_sets]
-    parts = shapely.get_parts(shapely.line_merge(parts), return_index=True)  # rings and lines alike
-    owner = owner[parts[1]]
-    step = np.full(len(parts[0]), float(spacing_m))
+    # each part as it is: merging a single line (as this did) gives it back but for repeated
+    # points, whose pieces of no length weigh nothing below, and lines of no length, which it
+    # drops (0.05 CPU-s of the 28,780 edges at 10,000 units)
+    length = shapely.length(parts)
+    parts, owner, length = parts[length > 0], owner[length > 0], length[length > 0]
+    if len(parts) == 0:
+        return [out.copy() for _ in road_sets]
+    step = np.full(len(parts), float(spacing_m))
     if max_pieces:
-        step = np.maximum(step, shapely.length(parts[0]) / max_pieces)
-    coords, cidx = shapely.get_coordinates(shapely.segmentize(parts[0], step), return_index=True)
+        step = np.maximum(step, length / max_pieces)
+    coords, cidx = shapely.get_coordinates(shapely.segmentize(parts, step), return_index=True)
     same = cidx[1:] == cidx[:-1]
     a, b = coords[:-1][same], coords[1:][same]
     seg_owner = owner[cidx[:-1][same]]
