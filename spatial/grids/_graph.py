@@ -166,6 +166,8 @@ def neighbour_lists(m: sparse.csr_matrix) -> tuple[list, list]:
     lists = [ind[a:b] for a, b in zip(ip[:-1], ip[1:])], [dat[a:b] for a, b in zip(ip[:-1], ip[1:])]
     with _LISTS_LOCK:
         kept.pop(id(m), None)  # (a graph given new arrays: its entry is made again, the newest)
+        for key in [key for key, got in kept.items() if got[0]() is None]:
+            del kept[key]  # (graphs gone: their lists are let go at once)
         while len(kept) >= most:
             del kept[next(iter(kept))]  # the oldest
         kept[id(m)] = (weakref.ref(m), ids, lists)
