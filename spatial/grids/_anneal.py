@@ -86,10 +86,13 @@ def anneal(
     rows = np.repeat(np.arange(n), np.diff(adj.indptr))
     cols = adj.indices
     ka, ks = rows * n + cols, sh.row.astype(np.int64) * n + sh.col
-    keys = np.union1d(ka, ks)
-    cost, shared = np.zeros(len(keys)), np.zeros(len(keys))
-    cost[np.searchsorted(keys, ka)] = adj.data
-    np.add.at(shared, np.searchsorted(keys, ks), sh.data)
+    if adj.has_canonical_format and np.array_equal(ka, ks):  # (the engine's: both on one graph's entries)
+        keys, cost, shared = ka, adj.data.astype(float), sh.data + 0.0
+    else:
+        keys = np.union1d(ka, ks)
+        cost, shared = np.zeros(len(keys)), np.zeros(len(keys))
+        cost[np.searchsorted(keys, ka)] = adj.data
+        np.add.at(shared, np.searchsorted(keys, ks), sh.data)
     trio = list(zip((keys % n).tolist(), cost.tolist(), shared.tolist()))
     start = np.searchsorted(keys // n, np.arange(n + 1)).tolist()
     near = [trio[start[u]:start[u + 1]] for u in range(n)]

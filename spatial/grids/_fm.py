@@ -41,7 +41,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.core._procs import PROCESSES, Foreseen
-from spatial.grids._graph import n_pieces, pass_arrays
+from spatial.grids._graph import pass_arrays
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
 from spatial.grids._pieces import _row_entries
 from spatial.grids._prep import ROAD_CUT_FACTOR
@@ -292,9 +292,28 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
             continue
         trial = side0.copy()
         trial[seq[: i + 1]] = 1 - trial[seq[: i + 1]]
-        inner = trial[row] == trial[col]
-        near = sparse.csr_matrix((np.ones(int(inner.sum())), (row[inner], col[inner])), shape=(m, m))
-        if n_pieces(near[trial == 0][:, trial == 0]) != 1 or n_pieces(near[trial == 1][:, trial == 1]) != 1:
+        if not _whole(trial.tolist(), ptr, col_l):
             continue
         return trial, float(delta)
     return None
+
+
+def _whole(side: list, ptr: list, col: list) -> bool:
+    """Whether each of the two sides (``side``: 0 or 1 per node) is one connected piece, not empty,
+    over the pair's own entries (row ``v``'s neighbours ``col[ptr[v]:ptr[v + 1]]``): a walk in
+    Python over a few dozen nodes, where a scipy sub-graph a side costs more."""
+    for s in (0, 1):
+        members = [v for v, t in enumerate(side) if t == s]
+        if not members:
+            return False
+        seen = {members[0]}
+        todo = [members[0]]
+        while todo:
+            v = todo.pop()
+            for j in col[ptr[v]:ptr[v + 1]]:
+                if side[j] == s and j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+        if len(seen) != len(members):
+            return False
+    return True
