@@ -522,7 +522,10 @@ def metadata(layers: dict[str, gpd.GeoDataFrame], *, seed: int = SEED) -> dict:
         "seed": seed,
         "density_model": {"people_per_km2_residential": PEOPLE_PER_M2 * 1e6,
                           "people_per_household": PEOPLE_PER_HOUSEHOLD,
-                          "land_use": {k: {"p": v[0], "density_factor": v[1]} for k, v in LAND_USES.items()}},
+                          "land_use": {k: {"p": v[0], "density_factor": v[1]} for k, v in LAND_USES.items()},
+                          "road_land": {"arterials": sorted(ARTERIALS), "outline_share": ROAD_SHARE,
+                                        "thinner_than_m": ROAD_THIN_M, "thin_outline_share": ROAD_THIN_SHARE,
+                                        "tolerance_m": ROAD_TOLERANCE_M, "households": 0}},
         "note": "communities, units and stations are SYNTHETIC stand-ins derived from the real network; "
                 "names are real Futian community names, boundaries, codes and counts are not",
     }
