@@ -60,7 +60,7 @@ summary[summary["level"].isin(["overall", "community"])][
 # 等时圈由同一个步行距离函数在 10 m 栅格上计算后合并而成，而不是可达节点的凸包——
 # 只有一座桥的河不会把对岸算入。离路网较远的地块按估算步行（直线 × 1.25）计入；给出
 # `study_area=communities`（与 `spatial coverage --communities` 相同），这类地块只在社区范围内计入，
-# 服务范围不会越过社区边界伸到无人计入的土地上（不给时 15 分钟范围约多出 1.7 km²）。
+# 服务范围不会越过社区边界伸到无人计入的土地上（不给时 15 分钟范围约多出 1.5 km²）。
 
 # %%
 iso = spatial.isochrones(stations, network, minutes=(5, 10, 15), study_area=communities)

@@ -146,7 +146,37 @@ def test_parks_and_water_hold_no_households(layers):
     open_land = units[units["land_use"].isin(["park", "water"])]
     assert len(open_land) > 0
     assert (open_land["households"] == 0).all() and (open_land["population"] == 0).all()
-    assert set(units["land_use"]) <= {"residential", "mixed", "commercial", "public", "park", "water"}
+    assert set(units["land_use"]) <= {"residential", "mixed", "commercial", "public", "park", "water", "road"}
+
+
+def test_no_homes_between_arterial_carriageways(metric, futian_graphml):
+    """Medians of 深南大道 and the like, interchange loops and green belts along arterials are road land.
+
+    Reference from the raw network: each unit's outline sampled every metre, a sample on an arterial
+    when within 1 m of a motorway/trunk/primary(+link) line; >= 60% on them, or thinner than 15 m
+    (2·area/perimeter) with >= 30% on them, holds no households.
+    """
+    edges = ox.graph_to_gdfs(ox.load_graphml(futian_graphml), nodes=False).to_crs(METRIC)
+    arterial = {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link"}
+    lines = edges.geometry.values[[bool(set(h if isinstance(h, list) else [h]) & arterial) for h in edges["highway"]]]
+    tree = shapely.STRtree(lines)
+    units = metric["units"]
+    share = []
+    for geom in units.geometry.values:
+        rings = [geom.exterior, *geom.interiors]
+        on = 0.0
+        for ring in rings:
+            k = max(2, math.ceil(ring.length))
+            pts = shapely.line_interpolate_point(ring, (np.arange(k) + 0.5) / k, normalized=True)
+            _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+            on += (dist <= 1.0).sum() * ring.length / k
+        share.append(on / sum(r.length for r in rings))
+    share = np.array(share)
+    width_m = 2 * units.area.to_numpy() / units.length.to_numpy()
+    road = (share >= 0.6) | ((width_m < 15.0) & (share >= 0.3))
+    assert road.sum() > 100  # the medians and loops exist ...
+    assert (units.loc[road, "households"] == 0).all(), units.loc[road & (units["households"] > 0), "unit_id"].tolist()
+    assert (units.loc[road, "land_use"] == "road").all()  # ... and are marked as road land
 
 
 def test_density_near_the_documented_model(metric):
@@ -176,7 +206,7 @@ def test_stations_lie_in_their_community_near_a_walkable_edge(metric, futian_gra
     inside = st.sjoin(comm[["community_id", "geometry"]], predicate="within", lsuffix="st", rsuffix="comm")
     assert (inside["community_id_st"] == inside["community_id_comm"]).all() and len(inside) == len(st)
     on = st.sjoin(units[["land_use", "geometry"]], predicate="within")
-    assert not on["land_use"].isin(["park", "water"]).any()
+    assert not on["land_use"].isin(["park", "water", "road"]).any()
     edges = ox.graph_to_gdfs(ox.load_graphml(futian_graphml), nodes=False).to_crs(METRIC)
     tags = [set(h if isinstance(h, list) else [h]) for h in edges["highway"]]
     walk = edges[[not (t & {"motorway", "motorway_link", "trunk", "trunk_link"}) for t in tags]]

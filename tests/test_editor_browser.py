@@ -1,6 +1,6 @@
 """The grid editor page driven in headless Chromium (selenium + Debian's chromedriver), networking off.
 
-On the demo page that ``spatial demo`` writes (158 grids, 1,866 units): totals checked against the
+On the demo page that ``spatial demo`` writes (149 grids, 1,866 units): totals checked against the
 units counted in pandas, contiguity against a rook graph built here with libpysal and networkx
 (independent of the page and of spatial's adjacency), and the exported CSV scored again with
 ``spatial grids ... --existing PLAN --evaluate``. Open and move times are printed, not asserted.
@@ -137,7 +137,7 @@ def test_demo_editor_moves_flags_undoes_exports_and_evaluates(demo, tmp_path, ca
         ready_ms = _open(driver, page)
         assert _errors(driver) == []
         stats = _stats(driver)
-        assert len(stats) == 158 and sum(s["n_units"] for s in stats.values()) == 1866
+        assert len(stats) == 149 and sum(s["n_units"] for s in stats.values()) == 1866
         _same(stats, units)
 
         # a border unit between two grids: both totals follow, both stay whole
@@ -205,7 +205,7 @@ def test_demo_editor_moves_flags_undoes_exports_and_evaluates(demo, tmp_path, ca
     assert got["households"].to_dict() == pytest.approx({k: v["households"] for k, v in stats.items()})
     assert (got["components"] == 1).all() and all(s["contiguous"] for s in stats.values())
     with capsys.disabled():
-        print(f"\n[editor] demo page {page.stat().st_size / 1e6:.2f} MB (1,866 units, 158 grids): ready in "
+        print(f"\n[editor] demo page {page.stat().st_size / 1e6:.2f} MB (1,866 units, 149 grids): ready in "
               f"{ready_ms:.0f} ms; first move {first:.1f} ms, then median {np.median(again):.1f} ms; "
               f"splitting move {split['ms']:.1f} ms (each to the next frame drawn)")
 

@@ -66,8 +66,8 @@ def _street():
 
 def test_isochrones_without_study_area_warn_once_that_they_spill_off_the_network(caplog):
     """Without ``study_area`` the areas claim ground up to ``max_off_network_m`` (300 m) from the
-    street on both sides, where no home may be counted (docs/isochrones.md: 11.8 km² on the demo,
-    2.2 km² outside the communities). The areas stay as they were (the CLI's figures with them),
+    street on both sides, where no home may be counted (docs/isochrones.md: 11.6 km² on the demo,
+    2.0 km² outside the communities). The areas stay as they were (the CLI's figures with them),
     and one warning says so and to pass ``study_area``; none when it is given or walks end at
     ``max_snap_m``."""
     from spatial.coverage.service_areas import isochrones

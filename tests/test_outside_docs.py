@@ -147,7 +147,7 @@ def test_spatial_run_prints_each_step_as_it_ends_so_ctrl_c_shows_how_far_it_got(
     said = capsys.readouterr()
     steps = [line.split(":")[0] for line in said.out.splitlines()]
     assert steps == ["read", "validate", "grids", "coverage"]
-    assert "read: 4 inputs (" in said.out and "grids: 158 grids, 158 in band, 0 under, 0 over (" in said.out
+    assert "read: 4 inputs (" in said.out and "grids: 149 grids, 149 in band, 0 under, 0 over (" in said.out
     assert "interrupted; no output was written" in said.err
     assert not out.exists()
 

@@ -220,8 +220,8 @@ def test_every_home_well_inside_a_service_area_walks_within_its_band_on_the_demo
         bad = deep & (inside != (walk <= limit_m))
         wrong[band] = demand["unit_id"].to_numpy()[bad].tolist()
     assert wrong == {"5min": [], "10min": [], "15min": []}
-    c03 = demand["unit_id"].to_numpy() == "C03-0105"
-    assert walk[c03][0] == pytest.approx(676.9, abs=0.1)  # the home of the report: past 10 minutes
+    # (C03-0105 walked 676.9 m then; since 8 December 2026 the demo's 站 stand elsewhere and it walks
+    # 659.9 m, within 10 minutes, so it is no longer pinned here)
 
 
 # ----------------------------------------------- 5: "1 stations", "1 units"

@@ -82,7 +82,7 @@ def test_results_are_stored_in_wgs84_and_csv_counts_are_integers(demo_outputs):
             assert pyogrio.read_info(gpkg, layer=name)["crs"] == "EPSG:4326", name   # one CRS for every layer
     header, first = outputs["coverage_summary.csv"].read_text(encoding="utf-8-sig").splitlines()[:2]
     row = dict(zip(header.split(","), first.split(",")))
-    assert row["households"].isdigit() and row["hh_15min"].isdigit()                  # 63080, not 63080.0
+    assert row["households"].isdigit() and row["hh_15min"].isdigit()                  # 59946, not 59946.0
 
 
 def test_station_load_and_gaps_by_cause_are_written_and_conserve_households(demo_outputs):

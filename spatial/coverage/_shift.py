@@ -107,7 +107,7 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
     "'stations': three in four lie within 89 m of the walking network as given, but w"
     >>> wrong = spatial.to_wgs84(demo["stations"], "gcj02")  # WGS-84 numbers declared GCJ-02
     >>> shift_hint(wrong, demo["network"], name="stations")[:81]
-    "'stations': three in four lie within 70 m of the walking network as read, but wit"
+    "'stations': three in four lie within 65 m of the walking network as read, but wit"
     """
     if points.crs is None or len(points) == 0:
         return None

@@ -181,7 +181,7 @@ def coverage_summary(
     >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
     >>> summary = spatial.coverage_summary(demand, bands=spatial.make_bands())
     >>> summary["level"].unique().tolist(), round(float(summary.loc[0, "pct_hh_15min"]))
-    (['overall', 'community'], 79)
+    (['overall', 'community'], 81)
     >>> bool(0 < summary.loc[0, "hh_15min_estimated"] < summary.loc[0, "hh_estimated"])
     True
     """

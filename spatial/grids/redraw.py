@@ -154,7 +154,7 @@ def redraw_grids(
     >>> import spatial
     >>> demo = spatial.load_demo()
     >>> units = spatial.partition_grids(demo["units"], demo["communities"]).units
-    >>> units["households"] = units["households"] * 6 // 5  # a year later: 20% more households
+    >>> units["households"] = units["households"] * 11 // 10  # a year later: 10% more households
     >>> redrawn = spatial.redraw_grids(units, demo["communities"])
     >>> redrawn.grids["band_status"].unique().tolist(), len(redrawn.moves) > 0
     (['in'], True)

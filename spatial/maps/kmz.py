@@ -71,7 +71,7 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     >>> path = results_kmz(os.path.join(tempfile.mkdtemp(), "网格.kmz"), {"grids": grids})
     >>> back = spatial.read_layer(path)
     >>> back["Name"].iloc[0], back["description"].iloc[0].split("<br>\\n")[2]
-    ('C01-01', '户数: 377')
+    ('C01-01', '户数: 375')
     """
     which = {n: spec for n, spec in KMZ_LAYERS.items() if layers.get(n) is not None and len(layers[n])}
     folder = {n: spec[0][0 if lang == "zh" else 1] for n, spec in which.items()}
