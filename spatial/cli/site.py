@@ -236,9 +236,9 @@ def _gap_fills(args: argparse.Namespace, demand, stations, network, result, dem,
 
 
 def _unfilled_line(gaps, band: str) -> str:
-    """What the new sites do for the ranked gaps, and which they leave: ``gaps beyond 15min: 19 of 35
-    reached by the new sites (6,129 households brought within it); none reaches 16 (4,070
-    households): G002 (1,467), G008 (588) ...`` (the first five, most households first)."""
+    """What the new sites do for the ranked gaps, and which they leave: ``gaps beyond 15min: 14 of 31
+    reached by the new sites (6,555 households brought within it); none reaches 17 (3,206
+    households): G004 (1,298), G009 (336) ...`` (the first five, most households first)."""
     ranked = gaps[gaps["rank"].notna()]
     left = ranked[ranked["filled_by"].fillna("") == ""]
     named = ", ".join(f"{g} ({h:,.0f})" for g, h in zip(left["gap_id"].head(5), left["households"].head(5)))
