@@ -380,6 +380,12 @@
     });
   }
   function dropLabel(g) { if (labels[g]) { labelGroup.removeLayer(labels[g]); labels[g] = null; } }
+  // the offsets (px) a flagged id may move from its home, nearest first, every 4 px up to NEAR_PX away
+  var NEAR_PX = 160, NEAR = [];
+  for (var ny = -NEAR_PX; ny <= NEAR_PX; ny += 4) {
+    for (var nx = -NEAR_PX; nx <= NEAR_PX; nx += 4) { if (nx * nx + ny * ny <= NEAR_PX * NEAR_PX) { NEAR.push([nx, ny]); } }
+  }
+  NEAR.sort(function (a, b) { return a[0] * a[0] + a[1] * a[1] - b[0] * b[0] - b[1] * b[1] || a[1] - b[1] || a[0] - b[0]; });
   function showLabels() {  // frame the flagged; hide those that would overlap a grid with more households
     if (!map.hasLayer(labelGroup)) { return; }
     var order = [], shown = [];
@@ -435,6 +441,16 @@
           if (Math.abs(p.x - b[0]) >= w + b[2] || Math.abs(p.y - b[1]) >= h + b[3]) { continue; }  // not this one
           for (var j = 0; j < near.length && !free; j++) {
             q = L.point(near[j][0], near[j][1]);
+            if (inSight(q, w, h) && isFree(q, w, h)) { free = true; p = q; spot = map.layerPointToLatLng(q); }
+          }
+        }
+        // still nowhere (a grid in the corner the open legend covers on a phone, its id's home at the map's
+        // edge, every spot beside the legend taken by its neighbours' ids): the free place in sight nearest
+        // its home, within NEAR_PX of it, so the grid to mend is never left unnamed while there is room
+        var home0 = map.latLngToLayerPoint(home);
+        if (!free && inSight(home0, 0, 0)) {
+          for (var r = 0; r < NEAR.length && !free; r++) {
+            q = L.point(home0.x + NEAR[r][0], home0.y + NEAR[r][1]);
             if (inSight(q, w, h) && isFree(q, w, h)) { free = true; p = q; spot = map.layerPointToLatLng(q); }
           }
         }
