@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import subprocess
 import tempfile
@@ -40,11 +41,25 @@ def huangpu_osm() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_outputs(tmp_path_factory) -> list[Path]:
-    """Every file ``spatial demo`` writes, run once per session through the command line."""
+    """Every file ``spatial demo`` writes, run once per session through the command line.
+
+    Once for the whole session, not once per test worker: the first worker to ask runs it under a
+    file lock in the folder the session's workers share, the others wait and read what it wrote
+    (pytest-xdist's pattern for a session-wide fixture). The files are shared: a test reads them
+    and writes anything it changes elsewhere (its own ``tmp_path``).
+    """
     from spatial.cli import main
 
-    out = tmp_path_factory.mktemp("demo")
-    assert main(["-q", "demo", "--out", str(out)]) == 0
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # this session's folder, above each worker's own (not other sessions')
+    out, done = root / "demo_outputs", root / "demo_outputs.done"
+    with open(root / "demo_outputs.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be running the demo: wait for it
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)  # left half-written by a worker whose run failed
+            assert main(["-q", "demo", "--out", str(out)]) == 0
+            done.touch()
     return sorted(p for p in out.rglob("*") if p.is_file())
 
 

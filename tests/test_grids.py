@@ -461,7 +461,7 @@ def tessellations(draw):
     return voronoi_units(n, n_communities=n_comm, mean_households=mean, seed=seed, irregular=draw(st.booleans()))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tessellations(), st.integers(0, 3))
 @example(voronoi_units(30, n_communities=3, mean_households=30.0, seed=30, irregular=True), 0)
 def test_property_random_tessellations(data, seed):
@@ -473,7 +473,7 @@ def test_property_random_tessellations(data, seed):
     assert set(bad) <= set(res.report["row_id"])
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(8, 60), st.integers(0, 10_000), st.integers(0, 4))
 def test_property_point_units_some_at_one_place(n, seed, n_shared):
     """Building points, a few of them at the places of others: every unit is in one grid, the

@@ -128,7 +128,7 @@ def uneven_towns(draw):
     return units, comm
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(uneven_towns(), st.integers(1, 6), st.sampled_from(["equal", "band", "no count"]))
 def test_uneven_towns_conserve_units_and_households_never_cut_estates_and_keep_grids_whole(town, k, balance):
     units, comm = town
