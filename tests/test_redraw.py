@@ -461,3 +461,23 @@ def test_cli_redraw_says_new_units_apart_from_units_moved(tmp_path, capsys):
     # keep their grid (until December 2026 "95.0%", the new unit's 60 counted as households that lost one)
     assert "moved 0 of 13 units, placed 1 new unit; 100.0% of households keep their grid" in capsys.readouterr().out
     assert gpd.read_file(out, layer="moves")[["unit_id", "new_grid"]].values.tolist() == [["U013", "C"]]
+
+
+def test_the_last_walk_splits_the_heaviest_grid_when_no_walk_of_the_grids_as_they_are_reaches_the_band():
+    from scipy import sparse
+
+    from spatial.grids._walkin import walk_in
+
+    # a row of 200 | 200 | 150 | 150 | 200 | 200 in grids of 700 and 400, band 300-500: two grids
+    # cannot hold 1,100; the one plan of three grids in the band is 400 | 300 | 400 (worked out by hand)
+    i = np.arange(5)
+    adj = sparse.csr_matrix((np.ones(10), (np.r_[i, i + 1], np.r_[i + 1, i])), shape=(6, 6))
+    hh = np.array([200.0, 200, 150, 150, 200, 200])
+    xy = np.c_[np.arange(6) * 100.0 + 50, np.full(6, 50.0)]
+    got = walk_in(adj, hh, xy, np.array([0, 0, 0, 0, 1, 1]), np.zeros(6, dtype=bool), 300, 500)
+    assert got is not None
+    lab, split = got
+    assert split == 0 and len(np.unique(lab)) == 3
+    assert np.bincount(lab, weights=hh)[lab].tolist() == [400.0, 400.0, 300.0, 300.0, 400.0, 400.0]
+    # nothing to walk for when a locked unit sits in the only grid that could be split
+    assert walk_in(adj, hh, xy, np.array([0, 0, 0, 0, 1, 1]), np.array([True] + [False] * 5), 300, 500) is None

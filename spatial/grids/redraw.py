@@ -8,7 +8,9 @@ the nearest grid with households to spare; a chain is kept only when the total b
 (with the band alone, of the chains that help as much, the one leaving its grids roundest, where
 that too brings every grid into the band); (3) a grid still over band is split in two (when both
 halves can reach the minimum), one still under band merged into its lightest neighbour (when that
-stays under the maximum). With ``max_deviation_pct``, (4) chains as in (2) then bring each grid
+stays under the maximum); a grid still out of it after that: single boundary units walked into the band
+(:mod:`spatial.grids._walkin`, the heaviest grid split in two where needed), kept only when every grid
+ends in it. With ``max_deviation_pct``, (4) chains as in (2) then bring each grid
 within that share of its community's mean grid (the band narrowed to it), never taking a grid out of
 the band and never splitting or merging; a grid they cannot bring nearer is reported with its
 largest units. (5) The borders the passes moved are tidied on the drawing's terms (off-street
@@ -40,6 +42,7 @@ from spatial.grids._names import new_community_grid, new_grid_name
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._recut import recut_whole
+from spatial.grids._walkin import walk_in
 from spatial.grids._units import report_split_estate, split_estates
 from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _rule_far, _say_chains,
                                         _say_rule, _since_plan, _why, households_kept_pct, moved_and_new, PlanHeld,
@@ -154,7 +157,7 @@ def redraw_grids(
     >>> import spatial
     >>> demo = spatial.load_demo()
     >>> units = spatial.partition_grids(demo["units"], demo["communities"]).units
-    >>> units["households"] = units["households"] * 11 // 10  # a year later: 10% more households
+    >>> units["households"] = units["households"] * 6 // 5  # a year later: 20% more households
     >>> redrawn = spatial.redraw_grids(units, demo["communities"])
     >>> redrawn.grids["band_status"].unique().tolist(), len(redrawn.moves) > 0
     (['in'], True)
@@ -461,6 +464,13 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             break
         splits.split(t, list(range(len(names) - len(new), len(names))),
                      (ph[t], a, ph[a], *_since_plan(t, ph[t], held, before[0])))
+    if band_violation(np.bincount(lab, weights=hh, minlength=len(names)), lo, hi) > 0:  # lumpy units: a walk
+        walked = walk_in(sub, hh, xy, lab, fixed, lo, hi, seed)
+        if walked is not None:
+            ph, (lab, t) = np.bincount(lab, weights=hh, minlength=len(names)), walked
+            if t is not None:  # the heaviest grid split in two for it
+                names.append(new_grid_name(names[t], names, 0, taken))
+                splits.split(t, [len(names) - 1], (ph[t], t, ph[t], "", ""))
     lab, dropped = drop_added(sub, hh, lab, {i for i, n in enumerate(names) if n not in original}, fixed,
                               min_hh=lo, max_hh=hi)
     # grids handed back are no grids of the plan: the others take their numbers, one row per grid split
