@@ -433,7 +433,7 @@ def test_on_a_phone_the_sheet_keeps_its_title_and_close_button_above_what_scroll
 
 def test_on_a_phone_a_site_s_popup_says_what_it_brings_with_its_values_whole(browser, demo):
     """Tapped on a 390x844 phone, the first new site says the households it brings within 5 and 10
-    minutes and the gaps it fills as the map labels them (#1 ...), every row in sight without a
+    minutes and the gaps it fills as the map labels them (#3 (1,443) ...), every row in sight without a
     scroll, the site itself left in view, and each value on one line (its longitude read 114. /
     0303 / 57 on three lines until 7 December 2026, its label taking the row's width)."""
     open_map(browser, demo["files"]["overview.html"], PHONE)
@@ -442,7 +442,10 @@ def test_on_a_phone_a_site_s_popup_says_what_it_brings_with_its_values_whole(bro
     got = click(browser, map_id, site.geometry.y, site.geometry.x)
     assert got["layer"] == "sites" and got["title"] == "建议新站 1"
     assert f"5分钟内新增户数{site['new_hh_5min']}" in got["top"] and f"10分钟内新增户数{site['new_hh_10min']}" in got["top"]
-    assert "填补的盲区（户数）#1 (" in got["top"] and "G001" not in got["top"]
+    gaps = gpd.read_file(demo["files"]["results.gpkg"], layer="gaps").set_index("gap_id")
+    first = site["gaps"].split(",")[0].split(" ")[0]           # the gap it fills most, by its id: G003
+    label = f"#{int(gaps.loc[first, 'rank'])} ({gaps.loc[first, 'households']:,.0f})"  # as the map labels it
+    assert f"填补的盲区（户数）{label}" in got["top"] and first not in got["top"]
     rows = browser.execute_script("""
         var pop = document.querySelector('.leaflet-popup'), box = document.querySelector('.sp-pop');
         var r = pop.getBoundingClientRect(), m = window[arguments[0]];
