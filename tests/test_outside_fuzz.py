@@ -15,7 +15,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
@@ -787,6 +787,7 @@ COMMANDS = {  # role -> how the command is built with that input
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(role=st.sampled_from(sorted(COMMANDS)), kind=st.sampled_from(["cut", "zero", "noise", "tail"]),
        at=st.floats(0.0, 1.0), seed=st.integers(0, 2**16))
+@example(role="stations.xlsx", kind="noise", at=0.919921875, seed=2)  # zip "version 10.7": NotImplementedError, exit 1 until 8 Dec 2026
 def test_any_corruption_of_any_input_is_done_or_one_line_with_exit_2(formats, tmp_path_factory, capsys, role, kind,
                                                                       at, seed):
     """Whatever happened to an input (cut anywhere, emptied, bytes overwritten, its end replaced),

@@ -167,7 +167,7 @@ def sniff(path: str | Path) -> str | None:
             with zipfile.ZipFile(path) as z:
                 names = [n.lower() for n in z.namelist()]
                 mimetype = z.read("mimetype") if "mimetype" in names else b""
-        except (zipfile.BadZipFile, OSError, KeyError):
+        except (zipfile.BadZipFile, NotImplementedError, OSError, KeyError):
             return None
         if "xl/workbook.xml" in names:
             return "xlsx"

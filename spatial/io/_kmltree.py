@@ -115,7 +115,7 @@ def kml_bytes(path: Path) -> bytes:
             with zipfile.ZipFile(path) as kmz:
                 return kmz.read(member) if member else b""
         return path.read_bytes()
-    except (OSError, zipfile.BadZipFile, KeyError):
+    except (OSError, zipfile.BadZipFile, NotImplementedError, KeyError):
         return b""
 
 

@@ -233,7 +233,7 @@ def _read_zipped(path: Path, *, layer: str | None, **options) -> gpd.GeoDataFram
                         archive.extract(m, tmp)
                 inner_layer = layer if Path(members[0]).suffix.lower() == ".gpkg" else None
                 return read_layer(Path(tmp) / members[0], layer=inner_layer, **options)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, NotImplementedError, OSError) as exc:
         again = "zip the layer's files again"
         raise InputFileError(f"cannot read '{path}' as a zip file: {file_fault(path, str(exc), again) or exc}") \
             from exc
@@ -301,7 +301,7 @@ def _read_kml(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     try:
         if not single and (member := kml_member(path)) is not None:
             source, single = f"/vsizip/{path.resolve().as_posix()}/{member}", True
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, NotImplementedError) as exc:
         raise unreadable(path, exc) from exc
     # one KML document; a KMZ of several (GDAL's own layout: doc.kml linking the others) is read as
     # GDAL reads it, its garbled names put back where one name alone garbles so; one whose unlinked
@@ -356,7 +356,7 @@ def _read_kml_source(path: Path, source: str, layer: str | None, names: dict[str
     try:
         layers = [str(x) for x in pyogrio.list_layers(source)[:, 0]]
         counts = {x: int(pyogrio.read_info(source, layer=x)["features"]) for x in layers}
-    except (DataSourceError, DataLayerError, OSError, zipfile.BadZipFile) as exc:
+    except (DataSourceError, DataLayerError, OSError, zipfile.BadZipFile, NotImplementedError) as exc:
         raise unreadable(path, exc) from exc
     if layer is None and not any(counts.values()):  # GDAL gives a document with none as no layer at all
         raise InputFileError(f"'{path}' holds no placemarks (points, lines or areas); export it again with its "
