@@ -210,3 +210,22 @@ def test_fork_now_does_nothing_outside_one_pool_or_with_one_worker(pools, monkey
     with one_pool():
         procs.fork_now()
     assert pools == []
+
+
+def test_the_workers_end_with_the_call_and_leave_nothing_for_the_exit_to_wait_on(pools):
+    """A shutdown that does not wait left the workers idle on their call queue: once in about 30
+    calls of 10,000 units the process then hung at exit joining them (CPython gh-83386), its
+    plan done. The workers are ended with the call, a job left running too."""
+    import multiprocessing as mp
+
+    with one_pool():
+        with Ahead(_slow, {"base": 1}, workers=2) as ahead:
+            ahead.send("a", (30.0,))  # never taken: a job still running when the call ends
+            ahead.send("b", (0.0,))
+            assert ahead.take("b", (0.0,)) == 1
+        workers = list(pools[0]._processes.values())
+        assert len(workers) == 2 and all(w.is_alive() for w in workers)
+    for w in workers:
+        w.join(timeout=10)  # (no end-of-work mark needed: they are ended, not asked)
+    assert [w.exitcode for w in workers] == [-15, -15]  # SIGTERM, not a job's end 30 s later
+    assert not [p for p in mp.active_children() if p in workers]
