@@ -394,7 +394,7 @@
   }
   function dropLabel(g) { if (labels[g]) { labelGroup.removeLayer(labels[g]); labels[g] = null; } }
   // the offsets (px) a flagged id may move from its home, nearest first, every 4 px up to NEAR_PX away
-  var NEAR_PX = 160, NEAR = [], TRIES = 24, CELL = 64;
+  var NEAR_PX = 160, NEAR = [], TRIES = 32, CELL = 64;
   for (var ny = -NEAR_PX; ny <= NEAR_PX; ny += 4) {
     for (var nx = -NEAR_PX; nx <= NEAR_PX; nx += 4) { if (nx * nx + ny * ny <= NEAR_PX * NEAR_PX) { NEAR.push([nx, ny]); } }
   }
@@ -434,7 +434,7 @@
         ctl.push([at.x + r.left - mapBox.left + r.width / 2, at.y + r.top - mapBox.top + r.height / 2, r.width / 2, r.height / 2]);
       }
     });
-    ctl.forEach(keep);
+    ctl.forEach(function (c) { c.ctl = true; keep(c); });  // (a leader into a grid the controls cover crosses them)
     var size = map.getSize();
     // what an id keeps clear of, in bins of CELL px (an id is checked against those near it, not all)
     function keep(it) {
@@ -480,71 +480,88 @@
       }
       return inside;
     }
-    // the points inside grid g a leader may end at (layer px), once a drawing: its units' inside points in
-    // sight and off the controls; where the controls cover them all (a grid in the corner the open legend
-    // covers on a phone), points 3 px or more inside its units' outlines out from under them
-    var ends = {};
-    function endsOf(g) {
-      if (ends[g]) { return ends[g]; }
-      var out = [];
-      members[g].forEach(function (u) {
-        var ll = L.latLng((D.y0 + U.pt[u][1]) / S, (D.x0 + U.pt[u][0]) / S), q = map.latLngToLayerPoint(ll);
-        if (inSight(q, 6, 6) && !underCtl(q, 6)) { out.push({u: u, ll: ll, q: q}); }
-      });
-      if (!out.length) {
-        var view = L.bounds(at, at.add(size));
-        members[g].forEach(function (u) {
-          var b0 = layers[u].getBounds(), lo = map.latLngToLayerPoint(b0.getNorthWest()), hi = map.latLngToLayerPoint(b0.getSouthEast());
-          if (!view.intersects(L.bounds(lo, hi))) { return; }
-          var rings = [];
-          (function flat(a) {
-            if (a.length && a[0] instanceof L.LatLng) { rings.push(a.map(function (x) { return map.latLngToLayerPoint(x); })); }
-            else { a.forEach(flat); }
-          })(layers[u].getLatLngs());
-          function inside(x, y) { var n = 0; rings.forEach(function (r) { if (inRing(x, y, r)) { n += 1; } }); return n % 2 === 1; }
-          for (var y = Math.ceil(lo.y); y <= hi.y; y += 2) {
-            for (var x = Math.ceil(lo.x); x <= hi.x; x += 2) {
-              var q = L.point(x, y);
-              if (!inSight(q, 6, 6) || underCtl(q, 6) || !inside(x, y) || !inside(x - 3, y) || !inside(x + 3, y) ||
-                !inside(x, y - 3) || !inside(x, y + 3)) { continue; }
-              out.push({u: u, ll: map.layerPointToLatLng(q), q: q});
-            }
-          }
-        });
-        if (out.length > 60) { var step = out.length / 60; out = out.filter(function (e, k) { return Math.floor(k % step) === 0; }); }
+    // the points inside grid g a leader may end at (layer px), each worked out once a drawing: its units'
+    // inside points in sight and off the controls (ptsOf); points 3 px or more inside its units' outlines,
+    // in sight and off the controls, every 2 px (at most 60: samplesOf), where the controls or the ids cover
+    // those (a grid in the corner the open legend covers on a phone, its few units under another's id); and
+    // the inside points under the controls (hiddenOf), for a grid the controls cover whole
+    var pts = {}, samples = {};
+    function pointOf(u) {
+      var ll = L.latLng((D.y0 + U.pt[u][1]) / S, (D.x0 + U.pt[u][0]) / S);
+      return {u: u, ll: ll, q: map.latLngToLayerPoint(ll)};
+    }
+    function ptsOf(g) {
+      if (!pts[g]) {
+        pts[g] = [];
+        members[g].forEach(function (u) { var e = pointOf(u); if (inSight(e.q, 6, 6) && !underCtl(e.q, 6)) { pts[g].push(e); } });
       }
-      ends[g] = out;
+      return pts[g];
+    }
+    function hiddenOf(g) {
+      var out = [];
+      members[g].forEach(function (u) { var e = pointOf(u); if (inSight(e.q, 0, 0)) { e.hidden = true; out.push(e); } });
       return out;
     }
-    // the end of a leader from an id at p (half sizes w, h) into grid g: the point of endsOf(g) nearest the id
-    // whose line crosses no id, control or other leader (clear false: crossing allowed). A grid the controls
-    // cover whole: the inside point of its unit nearest the id, under the control, the leader running to
-    // the control's edge (crossing it, as it must, but no id or other leader). Null when there is none.
-    function anchorOf(g, p, w, h, clear) {
-      var best = null, bd = Infinity, cands = endsOf(g), hidden = !cands.length;
-      if (hidden) {
-        cands = [];
-        members[g].forEach(function (u) {
-          var ll = L.latLng((D.y0 + U.pt[u][1]) / S, (D.x0 + U.pt[u][0]) / S), q = map.latLngToLayerPoint(ll);
-          if (inSight(q, 0, 0)) { cands.push({u: u, ll: ll, q: q, hidden: true}); }
-        });
-      }
-      cands.forEach(function (e) {
-        var q = e.q, d = (q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y), k;
-        if (d >= bd) { return; }
-        if (clear) {
-          for (k = 0; k < ctl.length && !hidden; k++) {
-            var c = ctl[k];
-            if (crosses(p.x, p.y, q.x, q.y, c[0], c[1], c[2], c[3])) { return; }
+    function samplesOf(g) {
+      if (samples[g]) { return samples[g]; }
+      var out = [], view = L.bounds(at, at.add(size));
+      members[g].forEach(function (u) {
+        var b0 = layers[u].getBounds(), lo = map.latLngToLayerPoint(b0.getNorthWest()), hi = map.latLngToLayerPoint(b0.getSouthEast());
+        if (!view.intersects(L.bounds(lo, hi))) { return; }
+        var rings = [];
+        (function flat(a) {
+          if (a.length && a[0] instanceof L.LatLng) { rings.push(a.map(function (x) { return map.latLngToLayerPoint(x); })); }
+          else { a.forEach(flat); }
+        })(layers[u].getLatLngs());
+        function inside(x, y) { var n = 0; rings.forEach(function (r) { if (inRing(x, y, r)) { n += 1; } }); return n % 2 === 1; }
+        for (var y = Math.ceil(lo.y); y <= hi.y; y += 2) {
+          for (var x = Math.ceil(lo.x); x <= hi.x; x += 2) {
+            var q = L.point(x, y);
+            if (!inSight(q, 6, 6) || underCtl(q, 6) || !inside(x, y) || !inside(x - 3, y) || !inside(x + 3, y) ||
+              !inside(x, y - 3) || !inside(x, y + 3)) { continue; }
+            out.push({u: u, ll: map.layerPointToLatLng(q), q: q});
           }
-          for (k = 0; k < boxes.length; k++) {
-            var b = boxes[k];
-            if (crosses(p.x, p.y, q.x, q.y, b[0], b[1], b[2] + 4, b[3] + 4)) { return; }
-          }
-          for (k = 0; k < segs.length; k++) { if (meets(p, q, segs[k])) { return; } }
         }
-        best = e; bd = d;
       });
+      if (out.length > 60) { var step = out.length / 60; out = out.filter(function (e, k) { return Math.floor(k % step) === 0; }); }
+      samples[g] = out;
+      return out;
+    }
+    // does a leader from p to q keep clear of the ids and dots placed (2-3 px inside their spacing boxes),
+    // the controls (but the one over a hidden end) and the other leaders?
+    function clearLine(p, q, hidden) {
+      for (var cx = Math.floor(Math.min(p.x, q.x) / CELL); cx <= Math.floor(Math.max(p.x, q.x) / CELL); cx++) {
+        for (var cy = Math.floor(Math.min(p.y, q.y) / CELL); cy <= Math.floor(Math.max(p.y, q.y) / CELL); cy++) {
+          var bin = bins.get(cx * 1e6 + cy);
+          for (var k = 0; bin && k < bin.length; k++) {
+            var it = bin[k];
+            if (it.length !== 4) { if (meets(p, q, it)) { return false; } continue; }
+            if (it.ctl && hidden) { continue; }
+            if (crosses(p.x, p.y, q.x, q.y, it[0], it[1], it[2] - (it.ctl ? 0 : 2), it[3] - (it.ctl ? 0 : 3))) { return false; }
+          }
+        }
+      }
+      return true;
+    }
+    function nearest(cands, p, clear) {  // the candidate nearest p whose line is clear (clear false: whose end is)
+      var order = cands.map(function (e) { return [(e.q.x - p.x) * (e.q.x - p.x) + (e.q.y - p.y) * (e.q.y - p.y), e]; });
+      order.sort(function (a, b) { return a[0] - b[0]; });
+      for (var k = 0; k < order.length; k++) {
+        var q = order[k][1].q;
+        if (clear ? clearLine(p, q, order[k][1].hidden) : clearLine(q, q, true)) { return order[k][1]; }
+      }
+      return null;
+    }
+    // the end of a leader from an id at p (half sizes w, h) into grid g: its point nearest the id whose line
+    // is clear (clear false: the nearest); a grid the controls cover whole: the inside point of its unit
+    // nearest the id under the control, the leader running to the control's edge. Null when there is none.
+    function anchorOf(g, p, w, h, clear) {
+      var e = ptsOf(g), sm = e.length ? null : samplesOf(g), list = e.length ? e : sm.length ? sm : hiddenOf(g);
+      // (with no clear line: the nearest end out from under the ids, else the nearest)
+      var best = nearest(list, p, clear) || (e.length ? nearest(samplesOf(g), p, clear) : null);
+      if (!best && !clear && list.length) {
+        best = list.reduce(function (a, b) { return a.q.distanceTo(p) <= b.q.distanceTo(p) ? a : b; });
+      }
       if (best && Math.abs(best.q.x - p.x) < w - 4 && Math.abs(best.q.y - p.y) < h - 5) { best = L.extend({under: true}, best); }
       return best;
     }
@@ -568,11 +585,16 @@
           if (inSight(q, w, h) && isFree(q, w, h)) { free = true; p = q; spot = spots[k]; }
         }
         // off its units, tied to its grid by a leader: the first free place whose leader crosses nothing (among
-        // the first TRIES free places: past them, the search costs more than it finds), else the first free place
-        var tries = 0, first = null;
+        // TRIES free places 16 px or more apart: past them, the search costs more than it finds), else the
+        // first free place
+        var tries = 0, first = null, tried = [];
         var ok = function (q) {
           if (!inSight(q, w, h) || !isFree(q, w, h)) { return false; }
+          for (var t = 0; t < tried.length; t++) {  // (a try 16 px from one that failed: the same lines, likely)
+            if (Math.abs(q.x - tried[t].x) < 16 && Math.abs(q.y - tried[t].y) < 16) { return false; }
+          }
           tries += 1;
+          tried.push(q);
           first = first || q;
           lead = anchorOf(g, q, w, h, true);
           return lead !== null;
@@ -1487,7 +1509,7 @@
     move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
     exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid, merge: merge, lockGrid: lockGrid,
     find: find, problems: problems, staff: staff,
-    leaders: function () { return leaders.map(function (l) { return L.extend({}, l); }); },
+    leaders: function () { return map.hasLayer(labelGroup) ? leaders.map(function (l) { return L.extend({}, l); }) : []; },
     select: function (gridId) { var g = gridIndex[String(gridId)]; setActive(g === undefined ? -1 : g); return g !== undefined; },
     setMode: setMode, unitIds: function () { return U.id.slice(); }, gridOf: function (unitId) {
       var u = unitIndex[String(unitId)]; return u === undefined || gridOf[u] < 0 ? null : String(D.grids.id[gridOf[u]]);
