@@ -413,7 +413,7 @@
   function showLabels() {  // frame the flagged; hide those that would overlap a grid with more households
     leaders = [];
     if (!map.hasLayer(labelGroup)) { return; }
-    var order = [], shown = [], ctl = [], segs = [], boxes = [], bins = new Map();
+    var order = [], shown = [], ctl = [], bins = new Map();
     for (var g = 0; g < G; g++) {
       var el = labels[g] && labels[g].getElement();
       if (!el) { continue; }
@@ -436,11 +436,13 @@
     });
     ctl.forEach(function (c) { c.ctl = true; keep(c); });  // (a leader into a grid the controls cover crosses them)
     var size = map.getSize();
-    // what an id keeps clear of, in bins of CELL px (an id is checked against those near it, not all)
+    // what an id keeps clear of: boxes [x, y, half width, half height] (the controls, the ids with their
+    // spacing, the leaders' dots) and leaders [x0, y0, x1, y1, and their bounds], in bins of CELL px (an id
+    // is checked against those near it, not all)
     function keep(it) {
       var x0 = it.length === 4 ? it[0] - it[2] : it[4], y0 = it.length === 4 ? it[1] - it[3] : it[5],
         x1 = it.length === 4 ? it[0] + it[2] : it[6], y1 = it.length === 4 ? it[1] + it[3] : it[7];
-      if (it.length === 4) { shown.push(it); } else { segs.push(it); }
+      if (it.length === 4) { shown.push(it); }
       for (var cx = Math.floor(x0 / CELL); cx <= Math.floor(x1 / CELL); cx++) {
         for (var cy = Math.floor(y0 / CELL); cy <= Math.floor(y1 / CELL); cy++) {
           var key = cx * 1e6 + cy, bin = bins.get(key);
@@ -553,8 +555,9 @@
       return null;
     }
     // the end of a leader from an id at p (half sizes w, h) into grid g: its point nearest the id whose line
-    // is clear (clear false: the nearest); a grid the controls cover whole: the inside point of its unit
-    // nearest the id under the control, the leader running to the control's edge. Null when there is none.
+    // is clear (clear false: the nearest whose end no id covers, else the nearest); a grid the controls cover
+    // whole: the inside point of its unit nearest the id under the control, the leader running to the
+    // control's edge. Null when there is none. (An end under the id itself: no leader, the id is on its grid.)
     function anchorOf(g, p, w, h, clear) {
       var e = ptsOf(g), sm = e.length ? null : samplesOf(g), list = e.length ? e : sm.length ? sm : hiddenOf(g);
       // (with no clear line: the nearest end out from under the ids, else the nearest)
@@ -626,9 +629,8 @@
       labels[g].getElement().style.visibility = free ? "" : "hidden";
       if (!free) { return; }
       keep([p.x, p.y, w, h]);
-      boxes.push([p.x, p.y, labelW[g] / 2 - 2, labelH[g] / 2]);
       if (!lead || lead.under) { return; }
-      // the leader from the id's edge to the point inside its grid, a dot there, the grid's outline red
+      // the leader from the id's edge to the point inside its grid, a dot there, the grid's outline banded
       var dx = lead.q.x - p.x, dy = lead.q.y - p.y, t = Math.min(dx ? (labelW[g] / 2 - 2) / Math.abs(dx) : 1,
         dy ? labelH[g] / 2 / Math.abs(dy) : 1, 1), from = L.point(p.x + t * dx, p.y + t * dy);
       var fromLl = map.layerPointToLatLng(from);
