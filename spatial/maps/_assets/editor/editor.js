@@ -332,13 +332,13 @@
   function drawBorders(grids) { grids.forEach(function (g) { borders[g].setLatLngs(borderOf(g)); }); }
   var outline = L.polyline([], L.extend({renderer: renderer, interactive: false}, ACTIVE));
   borderGroup.addLayer(outline);
+  function outlineOf(g) {  // a grid's whole outline: its borders with other grids and its free edges
+    var out = borderOf(g);
+    members[g].forEach(function (u) { if (FREE[u] && FREE[u].length) { Array.prototype.push.apply(out, FREE[u]); } });
+    return out;
+  }
   function drawOutline() {  // the current grid's whole outline, thick and blue, over the borders
-    var out = [];
-    if (active >= 0) {
-      out = borderOf(active);
-      members[active].forEach(function (u) { if (FREE[u] && FREE[u].length) { Array.prototype.push.apply(out, FREE[u]); } });
-    }
-    outline.setLatLngs(out);
+    outline.setLatLngs(active >= 0 ? outlineOf(active) : []);
     if (map.hasLayer(outline)) { outline.bringToFront(); }
   }
   // each grid's id on the map, at the inside point of its unit nearest the middle of its units' inside
@@ -347,8 +347,21 @@
   // the flagged grids', and the grid of fewer households gives way (zoom in to see it), ids a little apart
   // so that the town shows between them; the layer list turns them off. A flagged grid's id that a control
   // (the open legend on a phone) or another id covers moves to another of its units in sight: it was
-  // hidden there, the grid to mend unnamed.
+  // hidden there, the grid to mend unnamed. One moved off its units (beside what covers it, or to the
+  // nearest free place) is tied to its own grid: a red leader from the id to a point inside the grid
+  // (the inside point of its unit nearest the id, in sight and clear of the controls, the ids and the
+  // other leaders, a dot there) and the grid's outline banded pale red while it is away; with neither, a
+  // phone read the neighbour under the id as the grid to mend.
   var labelGroup = L.layerGroup().addTo(map), labels = [], labelW = [], labelH = [];
+  map.createPane("sp-leaders").style.pointerEvents = "none";  // (over the units' canvas, under the ids)
+  map.getPane("sp-leaders").style.zIndex = 450;
+  var LEAD = {pane: "sp-leaders", renderer: L.svg({pane: "sp-leaders", padding: 0.3}), interactive: false};
+  // (the outline a wide pale band, not a line: a solid red line is the legend's grid in pieces)
+  var leadOutline = L.polyline([], L.extend({color: "#b2182b", weight: 7, opacity: 0.3, lineJoin: "round"}, LEAD)),
+    leadCase = L.polyline([], L.extend({color: "#fff", weight: 5, opacity: 0.9, lineCap: "round"}, LEAD)),
+    leadLine = L.polyline([], L.extend({color: "#b2182b", weight: 2, opacity: 1}, LEAD)),
+    leadDots = L.layerGroup(), leaders = [];
+  labelGroup.addLayer(leadOutline).addLayer(leadCase).addLayer(leadLine).addLayer(leadDots);  // (网格编号 off: gone too)
   function labelAt(g) {
     var sx = 0, sy = 0, best = -1, bd = Infinity;
     members[g].forEach(function (u) { sx += U.pt[u][0]; sy += U.pt[u][1]; });
@@ -381,14 +394,26 @@
   }
   function dropLabel(g) { if (labels[g]) { labelGroup.removeLayer(labels[g]); labels[g] = null; } }
   // the offsets (px) a flagged id may move from its home, nearest first, every 4 px up to NEAR_PX away
-  var NEAR_PX = 160, NEAR = [];
+  var NEAR_PX = 160, NEAR = [], TRIES = 32, CELL = 64;
   for (var ny = -NEAR_PX; ny <= NEAR_PX; ny += 4) {
     for (var nx = -NEAR_PX; nx <= NEAR_PX; nx += 4) { if (nx * nx + ny * ny <= NEAR_PX * NEAR_PX) { NEAR.push([nx, ny]); } }
   }
   NEAR.sort(function (a, b) { return a[0] * a[0] + a[1] * a[1] - b[0] * b[0] - b[1] * b[1] || a[1] - b[1] || a[0] - b[0]; });
+  // does the segment (x0, y0)-(x1, y1) pass through the box centred at (cx, cy), half sizes (hw, hh)?
+  function crosses(x0, y0, x1, y1, cx, cy, hw, hh) {
+    var t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0, e = [-dx, dx, -dy, dy],
+      f = [x0 - (cx - hw), cx + hw - x0, y0 - (cy - hh), cy + hh - y0];
+    for (var k = 0; k < 4; k++) {
+      if (e[k] === 0) { if (f[k] < 0) { return false; } continue; }
+      var t = f[k] / e[k];
+      if (e[k] < 0) { if (t > t1) { return false; } if (t > t0) { t0 = t; } } else { if (t < t0) { return false; } if (t < t1) { t1 = t; } }
+    }
+    return t0 <= t1;
+  }
   function showLabels() {  // frame the flagged; hide those that would overlap a grid with more households
+    leaders = [];
     if (!map.hasLayer(labelGroup)) { return; }
-    var order = [], shown = [];
+    var order = [], shown = [], ctl = [], bins = new Map();
     for (var g = 0; g < G; g++) {
       var el = labels[g] && labels[g].getElement();
       if (!el) { continue; }
@@ -406,42 +431,186 @@
     Array.prototype.forEach.call(map.getContainer().querySelectorAll(".leaflet-control"), function (c) {
       var r = c.getBoundingClientRect();
       if (r.width > 0 && r.height > 0) {
-        shown.push([at.x + r.left - mapBox.left + r.width / 2, at.y + r.top - mapBox.top + r.height / 2, r.width / 2, r.height / 2]);
+        ctl.push([at.x + r.left - mapBox.left + r.width / 2, at.y + r.top - mapBox.top + r.height / 2, r.width / 2, r.height / 2]);
       }
     });
+    ctl.forEach(function (c) { c.ctl = true; keep(c); });  // (a leader into a grid the controls cover crosses them)
     var size = map.getSize();
-    function isFree(p, w, h) {  // (16 px apart side by side, 14 one over another, framed or not)
-      for (var k = 0; k < shown.length; k++) {
-        var q = shown[k];
-        if (Math.abs(p.x - q[0]) < w + q[2] && Math.abs(p.y - q[1]) < h + q[3]) { return false; }
+    // what an id keeps clear of: boxes [x, y, half width, half height] (the controls, the ids with their
+    // spacing, the leaders' dots) and leaders [x0, y0, x1, y1, and their bounds], in bins of CELL px (an id
+    // is checked against those near it, not all)
+    function keep(it) {
+      var x0 = it.length === 4 ? it[0] - it[2] : it[4], y0 = it.length === 4 ? it[1] - it[3] : it[5],
+        x1 = it.length === 4 ? it[0] + it[2] : it[6], y1 = it.length === 4 ? it[1] + it[3] : it[7];
+      if (it.length === 4) { shown.push(it); }
+      for (var cx = Math.floor(x0 / CELL); cx <= Math.floor(x1 / CELL); cx++) {
+        for (var cy = Math.floor(y0 / CELL); cy <= Math.floor(y1 / CELL); cy++) {
+          var key = cx * 1e6 + cy, bin = bins.get(key);
+          if (bin) { bin.push(it); } else { bins.set(key, [it]); }
+        }
+      }
+    }
+    function isFree(p, w, h) {  // (16 px apart side by side, 14 one over another, framed or not; 3 px off a leader)
+      for (var cx = Math.floor((p.x - w) / CELL); cx <= Math.floor((p.x + w) / CELL); cx++) {
+        for (var cy = Math.floor((p.y - h) / CELL); cy <= Math.floor((p.y + h) / CELL); cy++) {
+          var bin = bins.get(cx * 1e6 + cy);
+          for (var k = 0; bin && k < bin.length; k++) {
+            var q = bin[k];
+            if (q.length === 4) {
+              if (Math.abs(p.x - q[0]) < w + q[2] && Math.abs(p.y - q[1]) < h + q[3]) { return false; }
+            } else if (!(p.x + w < q[4] || p.x - w > q[6] || p.y + h < q[5] || p.y - h > q[7]) &&
+              crosses(q[0], q[1], q[2], q[3], p.x, p.y, w - 5, h - 4)) { return false; }
+          }
+        }
       }
       return true;
     }
     function inSight(p, w, h) {
       return p.x - w >= at.x && p.y - h >= at.y && p.x + w <= at.x + size.x && p.y + h <= at.y + size.y;
     }
+    function underCtl(q, m) {
+      for (var k = 0; k < ctl.length; k++) {
+        var c = ctl[k];
+        if (Math.abs(q.x - c[0]) < c[2] + m && Math.abs(q.y - c[1]) < c[3] + m) { return true; }
+      }
+      return false;
+    }
+    function inRing(x, y, r) {  // (even-odd, as the canvas fills a unit with holes)
+      var inside = false;
+      for (var k = 0, j = r.length - 1; k < r.length; j = k++) {
+        if ((r[k].y > y) !== (r[j].y > y) && x < (r[j].x - r[k].x) * (y - r[k].y) / (r[j].y - r[k].y) + r[k].x) { inside = !inside; }
+      }
+      return inside;
+    }
+    // the points inside grid g a leader may end at (layer px), each worked out once a drawing: its units'
+    // inside points in sight and off the controls (ptsOf); points 3 px or more inside its units' outlines,
+    // in sight and off the controls, every 2 px (at most 60: samplesOf), where the controls or the ids cover
+    // those (a grid in the corner the open legend covers on a phone, its few units under another's id); and
+    // the inside points under the controls (hiddenOf), for a grid the controls cover whole
+    var pts = {}, samples = {};
+    function pointOf(u) {
+      var ll = L.latLng((D.y0 + U.pt[u][1]) / S, (D.x0 + U.pt[u][0]) / S);
+      return {u: u, ll: ll, q: map.latLngToLayerPoint(ll)};
+    }
+    function ptsOf(g) {
+      if (!pts[g]) {
+        pts[g] = [];
+        members[g].forEach(function (u) { var e = pointOf(u); if (inSight(e.q, 6, 6) && !underCtl(e.q, 6)) { pts[g].push(e); } });
+      }
+      return pts[g];
+    }
+    function hiddenOf(g) {
+      var out = [];
+      members[g].forEach(function (u) { var e = pointOf(u); if (inSight(e.q, 0, 0)) { e.hidden = true; out.push(e); } });
+      return out;
+    }
+    function samplesOf(g) {
+      if (samples[g]) { return samples[g]; }
+      var out = [], view = L.bounds(at, at.add(size));
+      members[g].forEach(function (u) {
+        var b0 = layers[u].getBounds(), lo = map.latLngToLayerPoint(b0.getNorthWest()), hi = map.latLngToLayerPoint(b0.getSouthEast());
+        if (!view.intersects(L.bounds(lo, hi))) { return; }
+        var rings = [];
+        (function flat(a) {
+          if (a.length && a[0] instanceof L.LatLng) { rings.push(a.map(function (x) { return map.latLngToLayerPoint(x); })); }
+          else { a.forEach(flat); }
+        })(layers[u].getLatLngs());
+        function inside(x, y) { var n = 0; rings.forEach(function (r) { if (inRing(x, y, r)) { n += 1; } }); return n % 2 === 1; }
+        for (var y = Math.ceil(lo.y); y <= hi.y; y += 2) {
+          for (var x = Math.ceil(lo.x); x <= hi.x; x += 2) {
+            var q = L.point(x, y);
+            if (!inSight(q, 6, 6) || underCtl(q, 6) || !inside(x, y) || !inside(x - 3, y) || !inside(x + 3, y) ||
+              !inside(x, y - 3) || !inside(x, y + 3)) { continue; }
+            out.push({u: u, ll: map.layerPointToLatLng(q), q: q});
+          }
+        }
+      });
+      if (out.length > 60) { var step = out.length / 60; out = out.filter(function (e, k) { return Math.floor(k % step) === 0; }); }
+      samples[g] = out;
+      return out;
+    }
+    // does a leader from p to q keep clear of the ids and dots placed (2-3 px inside their spacing boxes),
+    // the controls (but the one over a hidden end) and the other leaders?
+    function clearLine(p, q, hidden) {
+      for (var cx = Math.floor(Math.min(p.x, q.x) / CELL); cx <= Math.floor(Math.max(p.x, q.x) / CELL); cx++) {
+        for (var cy = Math.floor(Math.min(p.y, q.y) / CELL); cy <= Math.floor(Math.max(p.y, q.y) / CELL); cy++) {
+          var bin = bins.get(cx * 1e6 + cy);
+          for (var k = 0; bin && k < bin.length; k++) {
+            var it = bin[k];
+            if (it.length !== 4) { if (meets(p, q, it)) { return false; } continue; }
+            if (it.ctl && hidden) { continue; }
+            if (crosses(p.x, p.y, q.x, q.y, it[0], it[1], it[2] - (it.ctl ? 0 : 2), it[3] - (it.ctl ? 0 : 3))) { return false; }
+          }
+        }
+      }
+      return true;
+    }
+    function nearest(cands, p, clear) {  // the candidate nearest p whose line is clear (clear false: whose end is)
+      var order = cands.map(function (e) { return [(e.q.x - p.x) * (e.q.x - p.x) + (e.q.y - p.y) * (e.q.y - p.y), e]; });
+      order.sort(function (a, b) { return a[0] - b[0]; });
+      for (var k = 0; k < order.length; k++) {
+        var q = order[k][1].q;
+        if (clear ? clearLine(p, q, order[k][1].hidden) : clearLine(q, q, true)) { return order[k][1]; }
+      }
+      return null;
+    }
+    // the end of a leader from an id at p (half sizes w, h) into grid g: its point nearest the id whose line
+    // is clear (clear false: the nearest whose end no id covers, else the nearest); a grid the controls cover
+    // whole: the inside point of its unit nearest the id under the control, the leader running to the
+    // control's edge. Null when there is none. (An end under the id itself: no leader, the id is on its grid.)
+    function anchorOf(g, p, w, h, clear) {
+      var e = ptsOf(g), sm = e.length ? null : samplesOf(g), list = e.length ? e : sm.length ? sm : hiddenOf(g);
+      // (with no clear line: the nearest end out from under the ids, else the nearest)
+      var best = nearest(list, p, clear) || (e.length ? nearest(samplesOf(g), p, clear) : null);
+      if (!best && !clear && list.length) {
+        best = list.reduce(function (a, b) { return a.q.distanceTo(p) <= b.q.distanceTo(p) ? a : b; });
+      }
+      if (best && Math.abs(best.q.x - p.x) < w - 4 && Math.abs(best.q.y - p.y) < h - 5) { best = L.extend({under: true}, best); }
+      return best;
+    }
+    function meets(p, q, sg) {  // do two segments cross (or touch)?
+      function side(ax, ay, bx, by, cx, cy) { var v = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax); return v > 0 ? 1 : v < 0 ? -1 : 0; }
+      return side(p.x, p.y, q.x, q.y, sg[0], sg[1]) * side(p.x, p.y, q.x, q.y, sg[2], sg[3]) <= 0 &&
+        side(sg[0], sg[1], sg[2], sg[3], p.x, p.y) * side(sg[0], sg[1], sg[2], sg[3], q.x, q.y) <= 0;
+    }
     // the current first, then the flagged (the grids to mend), then by households
     order.sort(function (a, b) {
       return (b === active) - (a === active) || flagged(b) - flagged(a) || gh[b] - gh[a] || a - b;
     });
+    var outl = [], lines = [], dots = [];
     order.forEach(function (g) {
       var home = labels[g]._spHome, p = map.latLngToLayerPoint(home), w = labelW[g] / 2 + 6, h = labelH[g] / 2 + 7,
-        free = isFree(p, w, h), spot = home;
+        free = isFree(p, w, h), spot = home, lead = null;
       if (!free && flagged(g)) {  // another of its units in sight, nearest the middle first
         var spots = labelSpots(g), q;
         for (var k = 1; k < spots.length && !free; k++) {
           q = map.latLngToLayerPoint(spots[k]);
           if (inSight(q, w, h) && isFree(q, w, h)) { free = true; p = q; spot = spots[k]; }
         }
+        // off its units, tied to its grid by a leader: the first free place whose leader crosses nothing (among
+        // TRIES free places 16 px or more apart: past them, the search costs more than it finds), else the
+        // first free place
+        var tries = 0, first = null, tried = [];
+        var ok = function (q) {
+          if (!inSight(q, w, h) || !isFree(q, w, h)) { return false; }
+          for (var t = 0; t < tried.length; t++) {  // (a try 16 px from one that failed: the same lines, likely)
+            if (Math.abs(q.x - tried[t].x) < 16 && Math.abs(q.y - tried[t].y) < 16) { return false; }
+          }
+          tries += 1;
+          tried.push(q);
+          first = first || q;
+          lead = anchorOf(g, q, w, h, true);
+          return lead !== null;
+        };
         // every unit under a control (a grid in the corner the open legend covers) or another id: just above
         // it, or beside it, over the grid's edge
-        for (var c = 0, n0 = shown.length; c < n0 && !free; c++) {
+        for (var c = 0, n0 = shown.length; c < n0 && !free && tries < TRIES; c++) {
           var b = shown[c], near = [[p.x, b[1] - b[3] - h], [b[0] - b[2] - w, p.y], [b[0] + b[2] + w, p.y],
             [p.x, b[1] + b[3] + h]];
           if (Math.abs(p.x - b[0]) >= w + b[2] || Math.abs(p.y - b[1]) >= h + b[3]) { continue; }  // not this one
-          for (var j = 0; j < near.length && !free; j++) {
+          for (var j = 0; j < near.length && !free && tries < TRIES; j++) {
             q = L.point(near[j][0], near[j][1]);
-            if (inSight(q, w, h) && isFree(q, w, h)) { free = true; p = q; spot = map.layerPointToLatLng(q); }
+            if (ok(q)) { free = true; p = q; spot = map.layerPointToLatLng(q); }
           }
         }
         // still nowhere (a grid in the corner the open legend covers on a phone, its id's home at the map's
@@ -449,15 +618,37 @@
         // its home, within NEAR_PX of it, so the grid to mend is never left unnamed while there is room
         var home0 = map.latLngToLayerPoint(home);
         if (!free && inSight(home0, 0, 0)) {
-          for (var r = 0; r < NEAR.length && !free; r++) {
+          for (var r = 0; r < NEAR.length && !free && tries < TRIES; r++) {
             q = L.point(home0.x + NEAR[r][0], home0.y + NEAR[r][1]);
-            if (inSight(q, w, h) && isFree(q, w, h)) { free = true; p = q; spot = map.layerPointToLatLng(q); }
+            if (ok(q)) { free = true; p = q; spot = map.layerPointToLatLng(q); }
           }
         }
+        if (!free && first) { free = true; p = first; spot = map.layerPointToLatLng(first); lead = anchorOf(g, first, w, h, false); }
       }
       if (!labels[g].getLatLng().equals(spot)) { labels[g].setLatLng(spot); }
       labels[g].getElement().style.visibility = free ? "" : "hidden";
-      if (free) { shown.push([p.x, p.y, w, h]); }
+      if (!free) { return; }
+      keep([p.x, p.y, w, h]);
+      if (!lead || lead.under) { return; }
+      // the leader from the id's edge to the point inside its grid, a dot there, the grid's outline banded
+      var dx = lead.q.x - p.x, dy = lead.q.y - p.y, t = Math.min(dx ? (labelW[g] / 2 - 2) / Math.abs(dx) : 1,
+        dy ? labelH[g] / 2 / Math.abs(dy) : 1, 1), from = L.point(p.x + t * dx, p.y + t * dy);
+      var fromLl = map.layerPointToLatLng(from);
+      keep([from.x, from.y, lead.q.x, lead.q.y, Math.min(from.x, lead.q.x), Math.min(from.y, lead.q.y),
+        Math.max(from.x, lead.q.x), Math.max(from.y, lead.q.y)]);
+      lines.push([fromLl, lead.ll]);
+      if (!lead.hidden) { keep([lead.q.x, lead.q.y, 4, 4]); dots.push(lead.ll); }
+      if (g !== active) { Array.prototype.push.apply(outl, outlineOf(g)); }
+      leaders.push({grid: String(D.grids.id[g]), unit: String(U.id[lead.u]), label: [spot.lat, spot.lng],
+        from: [fromLl.lat, fromLl.lng], to: [lead.ll.lat, lead.ll.lng], hidden: !!lead.hidden});
+    });
+    leadOutline.setLatLngs(outl);
+    leadCase.setLatLngs(lines);
+    leadLine.setLatLngs(lines);
+    leadDots.clearLayers();
+    dots.forEach(function (ll) {
+      leadDots.addLayer(L.circleMarker(ll, L.extend({radius: 3.5, color: "#fff", weight: 1.5, fillColor: "#b2182b",
+        fillOpacity: 1}, LEAD)));
     });
   }
   for (g = 0; g < G; g++) { placeLabels([g]); }
@@ -491,7 +682,8 @@
       T.legend_active + '<br><i style="border-top:2px solid #262626"></i>' + T.legend_border +
       '<br><i style="border-top:3px solid #d7191c"></i>' + T.legend_split +
       '<br><i style="border-top:2px dashed #b2182b"></i>' + T.legend_over +
-      '<br><i style="border-top:2px dashed #2166ac"></i>' + T.legend_under;
+      '<br><i style="border-top:2px dashed #2166ac"></i>' + T.legend_under +
+      '<br><i class="sp-lead-key"></i>' + T.legend_leader;
     div.open = !window.matchMedia("(max-width: 760px), (max-height: 500px)").matches;  // (a phone held sideways too)
     L.DomEvent.disableClickPropagation(div);
     div.addEventListener("toggle", showLabels);  // (open, it covers ids; folded, they show again)
@@ -1319,6 +1511,7 @@
     move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
     exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid, merge: merge, lockGrid: lockGrid,
     find: find, problems: problems, staff: staff,
+    leaders: function () { return map.hasLayer(labelGroup) ? leaders.map(function (l) { return L.extend({}, l); }) : []; },
     select: function (gridId) { var g = gridIndex[String(gridId)]; setActive(g === undefined ? -1 : g); return g !== undefined; },
     setMode: setMode, unitIds: function () { return U.id.slice(); }, gridOf: function (unitId) {
       var u = unitIndex[String(unitId)]; return u === undefined || gridOf[u] < 0 ? null : String(D.grids.id[gridOf[u]]);
