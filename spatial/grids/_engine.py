@@ -73,7 +73,6 @@ from spatial.grids._exchange import exchange_pass
 from spatial.grids._fm import fm_pass
 from spatial.grids._pieces import piece_pass
 from spatial.grids._graph import n_pieces, sub_graph
-from spatial.grids._halves import in_halves
 from spatial.grids._ground import settle_ground
 from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Shapes, Weights, _targets, cut_cost, held_band, objective
@@ -354,23 +353,8 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
                                               seed=seed, max_rounds=max_rounds), *band)
     if fin is None or shapes is None or fin.anneal <= 0 or fin.shape <= 0:
         return labels
-    if len(hh) > _RESTART_MAX_NODES:  # two halves of the town at once (``_halves``)
-        return in_halves(state, labels, seed, _finish_large)
-    return _finish_steps(state, labels, seed)
-
-
-def _finish_large(state, labels: np.ndarray, seed: int) -> np.ndarray:
-    """``_finish_steps`` of a graph past ``_RESTART_MAX_NODES`` nodes (a side of one, too)."""
-    return _finish_steps(state, labels, seed, large=True)
-
-
-def _finish_steps(state, labels: np.ndarray, seed: int, large: bool = False) -> np.ndarray:
-    """The steps of ``_anneal_finish`` under the finish's weights (``large``: those of a graph past
-    ``_RESTART_MAX_NODES`` nodes: fewer annealing tries, block pieces and FM passes)."""
-    adj, hh, xy, k, min_hh, max_hh, weights, max_rounds, shapes = state
-    fin = weights.finish
     kw = dict(min_hh=min_hh, max_hh=max_hh, weights=fin, shapes=shapes)
-    sweeps = min(fin.anneal, _LARGE_SWEEPS) if large else fin.anneal
+    sweeps = fin.anneal if len(hh) <= _RESTART_MAX_NODES else min(fin.anneal, _LARGE_SWEEPS)
     band = (hh, min_hh, max_hh)  # no step of the finish takes the plan further out of the band
     labels = held_band(labels, anneal(adj, hh, xy, labels, **kw, sweeps=sweeps, seed=seed), *band)
     labels = held_band(labels, recombine(adj, hh, xy, labels, **kw, seed=seed, every=True, passes=_ROUND_PASSES),
@@ -380,7 +364,7 @@ def _finish_steps(state, labels: np.ndarray, seed: int, large: bool = False) -> 
     labels = held_band(labels, recut_blocks(adj, hh, xy, labels, **kw, seed=seed), *band)  # blocks cut again
     labels = held_band(labels, chain_pass(adj, hh, xy, labels, **kw), *band)  # households rippled along grids
     labels = held_band(labels, exchange_pass(adj, hh, xy, labels, **kw), *band)  # border units two by two
-    if large:  # block pieces moved whole, pairs' borders by FM (no restarts there)
+    if len(hh) > _RESTART_MAX_NODES:  # block pieces moved whole, pairs' borders by FM (no restarts there)
         labels = held_band(labels, piece_pass(adj, hh, xy, labels, **kw), *band)
         labels = held_band(labels, fm_pass(adj, hh, xy, labels, **kw), *band)
     return held_band(labels, local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds), *band)

@@ -11,11 +11,8 @@ Each term is made dimensionless (``_norms``) so one set of weights serves towns 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Iterator
 
 import numpy as np
 from scipy import sparse
@@ -171,48 +168,8 @@ def weights_for(balance: str, *, max_deviation_pct: float | None = None) -> Weig
                    finish=replace(weights.finish, tolerance=p - 0.005))
 
 
-@dataclass(frozen=True)
-class _Frame:
-    """The whole graph's terms for a piece of it drawn on its own (``framed``)."""
-
-    adj: sparse.csr_matrix  # the piece's graph: only passes on this very matrix are framed
-    target: np.ndarray  # each node's wanted part size in the whole graph
-    ref_len: float
-    r2: float
-
-
-_FRAME: ContextVar[_Frame | None] = ContextVar("spatial_grids_frame", default=None)
-
-
-@contextmanager
-def framed(piece: sparse.csr_matrix, target: np.ndarray, *, ref_len: float, r2: float) -> Iterator[None]:
-    """Within the block, every objective on the graph ``piece`` (this matrix object, not its
-    regions' sub-graphs) is the whole graph's: each part's wanted size is ``target`` of its nodes
-    (its component's mean part in the whole graph, not the piece's), and the typical edge and part
-    radius are the whole graph's (``whole_norms``). With the parts round the piece held still,
-    a pass on the piece then scores each move as it would on the whole graph (``_halves``)."""
-    token = _FRAME.set(_Frame(piece, np.asarray(target, dtype=float), float(ref_len), float(r2)))
-    try:
-        yield
-    finally:
-        _FRAME.reset(token)
-
-
-def whole_norms(adj, xy, k) -> tuple[float, float]:
-    """The typical shared edge and squared typical part radius of ``_norms`` (for ``framed``)."""
-    ref_len = float(np.median(adj.data)) if len(adj.data) else 1.0
-    ext = xy.max(axis=0) - xy.min(axis=0) if len(xy) else np.ones(2)
-    return ref_len, max(float(ext[0] * ext[1]) / max(k, 1) / np.pi, ref_len**2, 1e-9)
-
-
 def _targets(adj, labels, hh, k):
-    """Wanted size of each part: the mean part of its connected component of the graph (of the
-    whole graph when ``adj`` is a ``framed`` piece)."""
-    frame = _FRAME.get()
-    if frame is not None and adj is frame.adj:
-        out = np.zeros(k)
-        out[labels] = frame.target
-        return out
+    """Wanted size of each part: the mean part of its connected component of the graph."""
     _, comp = connected_components(adj, directed=False)
     part_comp = np.zeros(k, dtype=np.int64)
     part_comp[labels] = comp
@@ -226,8 +183,9 @@ def _norms(adj, xy, k, tgt, weights):
     """Objective weights made dimensionless: per household of the mean part, per typical shared
     edge, per squared typical part radius."""
     scale = max(float(np.mean(tgt)), 1.0)
-    frame = _FRAME.get()
-    ref_len, r2 = (frame.ref_len, frame.r2) if frame is not None and adj is frame.adj else whole_norms(adj, xy, k)
+    ref_len = float(np.median(adj.data)) if len(adj.data) else 1.0
+    ext = xy.max(axis=0) - xy.min(axis=0) if len(xy) else np.ones(2)
+    r2 = max(float(ext[0] * ext[1]) / max(k, 1) / np.pi, ref_len**2, 1e-9)
     return weights.band / scale, weights.deviation, weights.cut / ref_len, weights.spread / r2
 
 
