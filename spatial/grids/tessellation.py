@@ -28,7 +28,8 @@ import shapely
 from spatial.core._frames import lines_frame
 from spatial.grids._estate_land import join_estate_land
 from spatial.grids._units import gated_column
-from spatial.grids._footprints import count_twins_once, held_pieces, join_foreign, split_by_block
+from spatial.grids._footprints import (count_nested_once, held_pieces, join_foreign, nested_parents,
+                                       split_by_block)
 from spatial.grids._enclosures import street_blocks
 from spatial.grids._cells import _SLIVER_M2, edge_matched, exact_tiling, no_cell_reason, tessellate
 from spatial.core.checks import (Report, check_households, metric_crs, optional_counts,
@@ -108,8 +109,10 @@ def units_from_buildings(
         Households and population are int64 when every building's count is a whole number
         (20.0 too, as the grids judge counts), else floats as given. A building's own
         ``unit_id``, ``community_id`` or ``block_id`` columns are replaced (with a warning).
-        Households inside a community are conserved exactly (a footprint drawn twice counts once,
-        in a report row), and each building is in one unit (:func:`building_units` gives it).
+        Households inside a community are conserved exactly, but for buildings drawn inside another
+        (a part drawn as a building, a twin): the outer one counts the larger of its own and theirs
+        together, once, and a report row on each names both and the households not counted again.
+        Each building is in one unit (:func:`building_units` gives it).
 
     Examples
     --------
@@ -196,8 +199,9 @@ def units_from_buildings(
 
     for n, row in enumerate(rows):
         row["unit_no"] = n
-    twins = [t for row in rows for t in row.pop("twins", [])]
-    households, population, floors = count_twins_once(twins, households, population, floors, names, report)
+    nested = [t for row in rows for t in row.pop("nested", [])]
+    floor_area = None if floors is None else shapely.area(geom) * floors.to_numpy(dtype=float)
+    households, population, floor_area = count_nested_once(nested, households, population, floor_area, names, report)
     units = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     if units.empty:
         raise GeometryError("'communities' gave no land to tile; check their geometries")
@@ -213,9 +217,7 @@ def units_from_buildings(
         }
     )
     if floors is not None:
-        per_unit["floor_area_m2"] = (
-            shapely.area(geom[counted.index.to_numpy()]) * floors.to_numpy()[counted.index.to_numpy()]
-        )
+        per_unit["floor_area_m2"] = floor_area[counted.index.to_numpy()]
     sums = per_unit.groupby("unit_no").sum()
     n_all = per_unit.groupby("unit_no").size()
     # the 楼栋 a 楼栋长 serves: buildings someone lives in (an office, a school or a podium of 0
@@ -353,6 +355,7 @@ def _tile_community(cid, area, blocks, members, footprint, anchor, is_point, lim
     held_in, foreign = split_by_block(held_pieces(members, footprint, is_point, area, labels, report, cid),
                                       members, block_of, blocks)
     row_of: dict[int, int] = {}
+    outer, inside_of = nested_parents(members, footprint, is_point), []
     for k, block in enumerate(blocks):
         inside = members[block_of == k]
         cells: dict[int, object] = {}
@@ -376,16 +379,35 @@ def _tile_community(cid, area, blocks, members, footprint, anchor, is_point, lim
         for b in inside:
             hit = own_row.get(int(b))
             if hit is None:
+                if int(b) in outer:  # (counted once with the building it is drawn in, below)
+                    inside_of.append(int(b))
+                    continue
                 dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
                 hit = start + int(np.argmin(dist))
-                why, why_zh, twin = no_cell_reason(int(b), inside, footprint, is_point, labels)
-                if twin >= 0:  # (said with its households, counted once: count_twins_once)
-                    rows[hit].setdefault("twins", []).append((int(b), twin, f"{cid}-{hit + 1:04d}"))
-                else:
-                    report.add("buildings", labels[b], why, f"counted in unit {cid}-{hit + 1:04d}, which covers it",
-                               zh=(why_zh, f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
+                why, why_zh, over = no_cell_reason(int(b), inside, footprint, is_point, labels)
+                what, what_zh = f"counted in unit {cid}-{hit + 1:04d}, which covers it", f"计入覆盖它的单元 {cid}-{hit + 1:04d}"
+                if over >= 0 and why.startswith("mostly under"):  # (only partly under: a building of its own)
+                    what += (f", its households as well as building {labels[over]}'s (only partly under it, it is a "
+                             f"building of its own); if it is a part of building {labels[over]}, draw it wholly inside "
+                             "that outline (then counted once with it) or delete it")
+                    what_zh += (f"，其户数与建筑 {labels[over]} 的户数都计入（只部分在其下，视为另一栋建筑）；如它是建筑 "
+                                f"{labels[over]} 的一部分，请把它完全画在该轮廓之内（则与其合并计一次）或删除它")
+                report.add("buildings", labels[b], why, what, zh=(why_zh, what_zh))
             rows[hit]["members"].append(int(b))
             row_of[int(b)] = hit
+    # a footprint drawn inside another's (a part, a twin) is counted in the unit of the outermost one
+    nested = []
+    for b in inside_of:
+        top = outer[b]
+        while top in outer and top not in row_of:
+            top = outer[top]
+        hit = row_of[top]
+        rows[hit]["members"].append(b)
+        row_of[b] = hit
+        twin = shapely.area(footprint[outer[b]]) <= 1.01 * shapely.area(footprint[b])
+        nested.append((b, outer[b], f"{cid}-{hit + 1:04d}", bool(twin)))
+    if nested:
+        rows[0]["nested"] = nested
     for n, row in enumerate(rows):
         row["unit_id"] = f"{cid}-{n + 1:04d}"
     join_foreign(rows, [x for f in foreign for x in f], row_of, report, labels)
