@@ -95,6 +95,10 @@ def add_parser(sub) -> None:
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
                         "--roads, enclosed tessellation around the buildings)")
     p.add_argument("--floors-col", default=None, help="with --from-buildings: floors column (floor area = footprint x floors)")
+    p.add_argument("--building-id-col", default=None, metavar="NAME",
+                   help="with --from-buildings: the buildings' id column naming them in the report (default: the "
+                        "first of building_id, 楼栋编号, 楼栋号, 楼号, 栋号, 建筑编号, osm_id, osmid, id, unit_id, 单元编号, "
+                        "编号, name, 名称 whose values repeat nowhere), as '楼号 12栋 (fid 40)'")
     p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
                    help="household points (one per household, or with a households column): form 十联户 "
                         "groups of about 10 under each grid (layers household_groups, household_points)")
@@ -218,6 +222,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                            "few units as it can (drop --balance)")
     if args.lock is not None and args.existing is None and not args.redraw:
         raise SpatialError("--lock needs --existing PLAN (locked units keep their grid in the plan)")
+    if getattr(args, "building_id_col", None) is not None and not args.from_buildings:
+        raise SpatialError(f"--building-id-col {args.building_id_col} names the buildings of --from-buildings in the "
+                           "report; add --from-buildings, or drop --building-id-col")
     if args.floors_col is not None and not args.from_buildings:
         raise SpatialError(f"--floors-col {args.floors_col} is for --from-buildings (the units built get floor_area_m2, "
                            "footprint x floors); add --from-buildings, or drop --floors-col")

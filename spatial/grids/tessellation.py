@@ -170,8 +170,9 @@ def units_from_buildings(
     is_point = shapely.get_type_id(geom) == 0
     if not (fit := np.isin(shapely.get_type_id(geom), [0, 3, 6])).all():
         bad = ", ".join(f"{names[k]} ({geom[k].geom_type})" for k in np.flatnonzero(~fit)[:5])
+        who = f"{building_id_col}: " if building_id_col else "index: " if isinstance(bld.index, pd.RangeIndex) else ""
         raise GeometryError(f"'buildings' must be polygons or points; {int((~fit).sum())} are not ("
-                            f"{building_id_col or 'index'}: {bad}{' ...' if (~fit).sum() > 5 else ''}): draw those "
+                            f"{who}{bad}{' ...' if (~fit).sum() > 5 else ''}): draw those "
                             "buildings' footprints (or points), or remove the rows")
     footprint = np.where(is_point, shapely.buffer(geom, point_size_m / 2, cap_style="square"), geom)
     anchor = shapely.point_on_surface(geom)
