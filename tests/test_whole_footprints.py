@@ -95,9 +95,14 @@ def test_a_building_in_two_parts_with_another_between_them_gives_one_part_to_the
     assert held_whole(bld, units, "M")
     assert own.loc["T", "households"] == 100 and own.loc["M", "households"] == 40
     assert rows_about(report, "T") == [
-        f"its footprint is in 2 parts with up to 25 m of other units' land between them: its unit "
-        f"{own.loc['T', 'unit_id']} holds the part where it is counted (400.0 m2 of footprint), and the other parts "
-        f"go to the units round them: {own.loc['M', 'unit_id']} (400.0 m2)"]
+        f"its footprint is in 2 parts with up to 25 m of other units' land between them: all its households are "
+        f"counted in its unit {own.loc['T', 'unit_id']}, with the part of 400.0 m2; the other parts lie in the units "
+        f"round them, {own.loc['M', 'unit_id']} (400.0 m2), so a grid border may pass between the parts"]
+    frame = report.to_frame()
+    assert frame.loc[frame["row_id"] == "T", "action"].tolist() == [
+        "if the other parts house no one (a garage, a passage), nothing to do; if they are buildings with households "
+        "of their own, give each part a row of its own with its households; if it is one building, draw it as one "
+        "footprint"]
     assert units.geometry.union_all().symmetric_difference(box(0, 0, 100, 60)).area < 0.01
 
 

@@ -201,13 +201,16 @@ def _say_parts(report, label, unit_id: str, n: int, kept_m2: float, given: list,
         where = ", ".join(f"{u} ({m2:.1f} m2)" for u, m2, _ in given)
         where_zh = "、".join(f"{u}（{m2:.1f} 平方米）" for u, m2, _ in given)
         report.add("buildings", label,
-                   f"its footprint is in {n} parts {gap}: "
-                   f"its unit {unit_id} holds the part where it is counted ({kept_m2:.1f} m2 of footprint), and the "
-                   f"other parts go to the units round them: {where}",
-                   "draw each part as a building of its own (with its households), or the building as one footprint",
-                   zh=(f"其轮廓分为 {n} 块，{gap_zh}：其单元 {unit_id} 包含计入户数的部分"
-                       f"（轮廓 {kept_m2:.1f} 平方米），其余部分划入周围的单元：{where_zh}",
-                       "请将各部分分别绘为独立建筑（各带户数），或将建筑绘为一个轮廓"))
+                   f"its footprint is in {n} parts {gap}: all its households are counted in its unit {unit_id}, "
+                   f"with the part of {kept_m2:.1f} m2; the other parts lie in the units round them, {where}, so a "
+                   "grid border may pass between the parts",
+                   "if the other parts house no one (a garage, a passage), nothing to do; if they are buildings with "
+                   "households of their own, give each part a row of its own with its households; if it is one "
+                   "building, draw it as one footprint",
+                   zh=(f"其轮廓分为 {n} 块，{gap_zh}：全部户数计入其单元 {unit_id}（含 {kept_m2:.1f} 平方米的那一块）；"
+                       f"其余各块划入周围的单元：{where_zh}，网格边界可能从各块之间穿过",
+                       "如其余各块无人居住（车库、过道），无需处理；如它们是各有住户的建筑，请将每块作为一条建筑记录并各带户数；"
+                       "如是同一栋建筑，请将其绘为一个轮廓"))
     if left > 1:
         report.add("buildings", label,
                    f"its unit {unit_id} is in {left} parts: a part of its footprint shares no border with any other "
