@@ -54,7 +54,7 @@ def _building_households(args: argparse.Namespace, buildings, communities) -> st
 def _named(args: argparse.Namespace, buildings):
     """``buildings`` indexed as the report names them: ``楼号 12栋 (fid 40)`` by their id column
     (``--building-id-col``, or ``--unit-id-col`` as before; else the first of the names looked for,
-    :data:`spatial.io._rownames.BUILDING_ID_NAMES`) and their place in the file, as the planner finds
+    the role ``building_id`` of :data:`spatial.io.columns.ROLES`) and their place in the file, as the planner finds
     the feature in QGIS (a GeoPackage's fid, else the row from 1); the units' ``building_index`` the same."""
     from spatial.io._rownames import building_id_column, building_names
 

@@ -35,19 +35,23 @@ def file_row_names(path, layer: str | None, n: int, *, wanted: tuple[str, ...] =
     return pd.Index([f"row {k + 1}" for k in range(n)], dtype=object)
 
 
-#: The buildings' own id columns looked for, in this order, when none is named: a survey's 楼号, an
-#: OSM extract's osm_id (osmid as osmnx writes it, id as pyrosm does), a name; then the unit ids'
-#: names. A column is taken when its values repeat nowhere (a Geofabrik extract's type ``code``,
-#: 1500 in every row, is no id); rows with no value in it are named by their place in the file alone.
-BUILDING_ID_NAMES = ("building_id", "楼栋编号", "楼栋号", "楼号", "栋号", "建筑编号", "osm_id", "osmid", "id", "unit_id",
-                     "单元编号", "编号", "name", "名称")
+def _building_id_names() -> tuple[str, ...]:
+    """The buildings' own id columns looked for, in this order, when none is named (the role
+    ``building_id`` of :data:`spatial.io.columns.ROLES`): a survey's 楼号, an OSM extract's osm_id
+    (osmid as osmnx writes it, id as pyrosm does), the unit ids' names, a name. A column is taken
+    when its values repeat nowhere (a Geofabrik extract's type ``code``, 1500 in every row, is no
+    id); rows with no value in it are named by their place in the file alone."""
+    from spatial.io.columns import ROLES
+
+    contract, others = ROLES["building_id"]
+    return (contract, *others)
 
 
 def building_id_column(buildings, given: str | None = None, *, layer: str = "buildings",
                        option: str = "--building-id-col") -> str | None:
     """The buildings' id column: ``given`` (refused, naming the columns there are, when missing),
-    else the first of :data:`BUILDING_ID_NAMES` there (brackets, case and traditional characters
-    aside) whose values repeat nowhere, else None.
+    else the first of the role ``building_id``'s names there (:func:`_building_id_names`; brackets,
+    case and traditional characters aside) whose values repeat nowhere, else None.
 
     >>> import pandas as pd
     >>> building_id_column(pd.DataFrame({"code": [1500, 1500], "楼号（栋）": ["1栋", "2栋"]}))
@@ -67,7 +71,7 @@ def building_id_column(buildings, given: str | None = None, *, layer: str = "bui
     keys: dict[str, object] = {}
     for c in columns:
         keys.setdefault(bare_name(c).replace("_", ""), c)
-    for name in BUILDING_ID_NAMES:
+    for name in _building_id_names():
         col = keys.get(bare_name(name).replace("_", ""))
         if col is None:
             continue
