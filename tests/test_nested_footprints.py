@@ -148,13 +148,15 @@ LAYOUT = st.lists(
 
 
 @settings(max_examples=12, deadline=None)
-@given(LAYOUT)
-@example([(10, [(2, 2, 5, 5, 30), (2, 2, 5, 5, 4), (3, 3, 2, 2, 8)])])  # a twin pair holding a part
-@example([(0, [(15, 15, 9, 9, 20)])])  # a part poking out (about 31% outside): a building of its own
-def test_households_are_counted_once_and_conserved_with_the_report(layout):
+@given(LAYOUT, st.sampled_from([None, 52.5, 25.5]))
+@example([(10, [(2, 2, 5, 5, 30), (2, 2, 5, 5, 4), (3, 3, 2, 2, 8)])], None)  # a twin pair holding a part
+@example([(0, [(15, 15, 9, 9, 20)])], None)  # a part poking out (about 31% outside): a building of its own
+@example([(30, []), (40, [(14, 3, 4, 4, 25)])], 52.5)  # a part beyond a path through its building
+def test_households_are_counted_once_and_conserved_with_the_report(layout, path_x):
     """Outer buildings 20 m square on a 30 m grid, each with up to three footprints drawn inside or
-    across it: the units count the reference's households, and households in = households out +
-    the households the rows say were not counted again; every footprint inside another is named."""
+    across it, and maybe a footpath through a column of them: the units count the reference's
+    households, and households in = households out + the households the rows say were not
+    counted again; every footprint inside another is named."""
     geoms, hh = [], []
     for k, (outer_hh, parts) in enumerate(layout):
         x0, y0 = 10 + 30 * (k % 3), 10 + 30 * (k // 3)
@@ -165,7 +167,9 @@ def test_households_are_counted_once_and_conserved_with_the_report(layout):
             hh.append(part_hh)
     bld = gpd.GeoDataFrame({"households": hh}, geometry=geoms, crs=UTM)
     report = Report()
-    units = units_from_buildings(bld, community(box(0, 0, 110, 80)), report=report)
+    roads = None if path_x is None else gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(path_x, -5), (path_x, 85)])], crs=UTM)
+    units = units_from_buildings(bld, community(box(0, 0, 110, 80)), roads=roads, report=report)
     want, dropped = counted_once(bld)
     assert units["households"].sum() == want
     assert want + sum(dropped.values()) == sum(hh)
@@ -181,3 +185,24 @@ def test_households_are_counted_once_and_conserved_with_the_report(layout):
         geoms[j].area > geoms[b].area or (geoms[j].area == geoms[b].area and j < b))
         and shapely.area(geoms[j].intersection(geoms[b])) >= 0.99 * geoms[b].area}
     assert inside == {r for r, (p, _) in rows.items() if p.startswith(("drawn inside", "the same footprint"))}
+
+
+@pytest.mark.parametrize("path_x", [52, 30])
+def test_a_part_beyond_a_path_drawn_through_its_building_is_counted_once_too(path_x):
+    """A footpath drawn through a hall (60 x 40 m, 100 households) with a part (10 m, 60) drawn
+    inside the hall east of the path: where the hall is anchored west of the line (x = 52), the
+    part was tessellated in the east block on its own and got a unit of 60 households, and no row:
+    160 for the 100. Now it is counted once with the hall wherever the line runs; its cell is land."""
+    from shapely.geometry import LineString
+
+    bld = gpd.GeoDataFrame({"households": [100, 60, 40]}, crs=UTM, index=["O", "I", "H"],
+                           geometry=[box(20, 20, 80, 60), box(55, 30, 65, 40), box(120, 20, 140, 40)])
+    roads = gpd.GeoDataFrame(geometry=[LineString([(path_x, -5), (path_x, 125)])], crs=UTM)
+    report = Report()
+    units = units_from_buildings(bld, community(), roads=roads, report=report)
+    assert units["households"].sum() == counted_once(bld)[0] == 140
+    own = units.set_index("building_index")
+    assert "I" not in own.index and own.loc["O", "households"] == 100
+    assert shapely.area(shapely.intersection(bld.geometry["O"], own.geometry["O"])) >= 0.999 * 2400  # held whole
+    assert abs(units.area.sum() - 200 * 120) < 0.01 and abs(units.geometry.union_all().area - 200 * 120) < 0.01
+    assert list(rows_on(report)) == ["I"]

@@ -379,10 +379,12 @@ def _tile_community(cid, area, blocks, members, footprint, anchor, is_point, lim
         own_row = {int(own): start + j for j, (own, _, _) in enumerate(pieces) if own >= 0}
         for b in inside:
             hit = own_row.get(int(b))
+            if int(b) in outer:  # (counted once with the building it is drawn in, below)
+                if hit is not None:  # its cell in a block the outer one is not anchored in: land
+                    rows[hit]["own"] = -1
+                inside_of.append(int(b))
+                continue
             if hit is None:
-                if int(b) in outer:  # (counted once with the building it is drawn in, below)
-                    inside_of.append(int(b))
-                    continue
                 dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
                 hit = start + int(np.argmin(dist))
                 why, why_zh, over = no_cell_reason(int(b), inside, footprint, is_point, labels)
