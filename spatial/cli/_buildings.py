@@ -10,8 +10,9 @@ from spatial.cli._common import column, say, source, split_spec
 
 
 def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
-    """Units built from ``buildings`` (roads: a line layer or a WalkNetwork) and the report rows
-    on the buildings (left out, or counted in another's unit) as the grids' report table."""
+    """Units built from ``buildings`` (roads: a line layer or a WalkNetwork) and the report on the
+    buildings (left out, or counted in another's unit), its rows on footprints in parts with the
+    ids of their units (the grids holding them are named once drawn)."""
     from spatial.core._words import counted
     from spatial.core.checks import Report
     from spatial.grids._footprints import say_over_band
@@ -31,7 +32,7 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
     args.unit_id_col = None
     say(args, f"built {counted(len(units), 'unit')} from {counted(len(buildings), 'building')} "
               f"({counted(len(report), 'report row')})")
-    return units, report.to_frame(zh_columns=True)
+    return units, report
 
 
 def _building_households(args: argparse.Namespace, buildings, communities) -> str:

@@ -270,7 +270,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             "with no gaps between them; give polygon units (or --blocks COLUMN, --roads) to mark streets",
             args.street_gap_m, args.inputs[1])
     if built is not None:  # buildings left out of the units, or counted in another's, with their reason
-        checked = pd.concat([built, checked], ignore_index=True)
+        checked = pd.concat([built.to_frame(zh_columns=True), checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False,
                 code_layout=args.code_layout or "cjt349", object_type=args.object_type or "000000", **cols)
@@ -352,6 +352,14 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance,
                               restarts=args.restarts, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report}
+    if built is not None:  # a footprint in parts: the grids drawn holding its parts, where more than one
+        from spatial.grids._footprints import grids_of_parts
+
+        grid_of = dict(zip(res.units[cols["unit_id_col"]].astype(str), res.units["grid_id"]))
+        for k, row in enumerate(built.rows):
+            said = grids_of_parts(row["problem"], row.get("problem_zh"), row.get("ids"), grid_of)
+            if said is not None:
+                checked.loc[k, ["problem", "problem_zh"]] = said
     # with the validation's rows (overlapping units; a unit outside every community once) and grids without codes
     layers["report"] = once_per_row(pd.concat([checked, layers["report"], _uncoded(res.grids, communities, cols)],
                                               ignore_index=True))

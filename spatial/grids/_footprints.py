@@ -200,7 +200,7 @@ def _say_parts(report, label, unit_id: str, n: int, kept_m2: float, given: list,
             f"with up to {far:.0f} m of other units' land between them", f"之间隔着其他单元的土地（最宽 {far:.0f} 米）")
         where = ", ".join(f"{u} ({m2:.1f} m2)" for u, m2, _ in given)
         where_zh = "、".join(f"{u}（{m2:.1f} 平方米）" for u, m2, _ in given)
-        report.add("buildings", label,
+        report.add("buildings", label,  # (ids: its units, for the grid step to name the grids holding them)
                    f"its footprint is in {n} parts {gap}: all its households are counted in its unit {unit_id}, "
                    f"with the part of {kept_m2:.1f} m2; the other parts lie in the units round them, {where}, so a "
                    "grid border may pass between the parts",
@@ -210,7 +210,8 @@ def _say_parts(report, label, unit_id: str, n: int, kept_m2: float, given: list,
                    zh=(f"其轮廓分为 {n} 块，{gap_zh}：全部户数计入其单元 {unit_id}（含 {kept_m2:.1f} 平方米的那一块）；"
                        f"其余各块划入周围的单元：{where_zh}，网格边界可能从各块之间穿过",
                        "如其余各块无人居住（车库、过道），无需处理；如它们是各有住户的建筑，请将每块作为一条建筑记录并各带户数；"
-                       "如是同一栋建筑，请将其绘为一个轮廓"))
+                       "如是同一栋建筑，请将其绘为一个轮廓"),
+                   ids=[unit_id, *(u for u, _, _ in given)])
     if left > 1:
         report.add("buildings", label,
                    f"its unit {unit_id} is in {left} parts: a part of its footprint shares no border with any other "
@@ -218,6 +219,33 @@ def _say_parts(report, label, unit_id: str, n: int, kept_m2: float, given: list,
                    "draw the building as one footprint, or check that the unit may be in parts",
                    zh=(f"其单元 {unit_id} 分为 {left} 块：部分轮廓与本社区其他单元没有共同边界（孤岛），仍留在该单元",
                        "请将建筑绘为一个轮廓，或确认该单元可以分块"))
+
+
+def grids_of_parts(problem: str, problem_zh: str | None, ids, grid_of: dict) -> tuple[str, str | None] | None:
+    """The row on a footprint in parts (``ids``: its unit, then the units holding its other parts)
+    with the grids holding them named, where the grids drawn (``grid_of``: unit id -> grid id) put
+    the parts in more than one; None where they are in one grid (or the row is another's)."""
+    if not ids or not problem.startswith("its footprint is in"):
+        return None
+    grids = list(dict.fromkeys(g for g in (grid_of.get(str(u)) for u in ids) if isinstance(g, str) and g))
+    if len(grids) < 2:
+        return None
+    rest = ", ".join(grids[1:])
+    return (f"{problem}; the grids drawn put them in {grids[0]} (its households) and {rest}",
+            None if problem_zh is None else f"{problem_zh}；所划网格将各块分在 {grids[0]}（其户数所在）与 {'、'.join(grids[1:])}")
+
+
+def name_grids_of_parts(rows: list[dict], units, *, unit_id_col: str = "unit_id", grid_id_col: str = "grid_id") -> None:
+    """Report ``rows`` (:class:`~spatial.core.checks.Report` rows) on footprints in parts told, in
+    place, which grids of ``units`` (a plan: their unit and grid ids) hold the parts, where more
+    than one does: a grid border then passes between them."""
+    grid_of = dict(zip(units[unit_id_col].astype(str), units[grid_id_col]))
+    for row in rows:
+        said = grids_of_parts(row["problem"], row.get("problem_zh"), row.get("ids"), grid_of)
+        if said is not None:
+            row["problem"] = said[0]
+            if said[1] is not None:
+                row["problem_zh"] = said[1]
 
 
 #: A footprint with at least this share of its area under a larger one is drawn inside it (a part

@@ -220,6 +220,11 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
                                        by=_split_key(project, layers["communities"]), **options)
     layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
+    if "buildings" in layers:  # a footprint in parts: the grids drawn holding its parts, where more than one
+        from spatial.grids._footprints import name_grids_of_parts
+
+        name_grids_of_parts(report.rows, result.units,
+                            unit_id_col=_opt(project, "units", "id_col", "unit_id"))
     _extend_once(report, result.report, layers)
 
 
