@@ -107,3 +107,16 @@ def test_a_building_id_column_named_but_missing_is_refused_in_one_line(tmp_path,
     assert main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--building-id-col", "楼号",
                  "--out", str(tmp_path / "g.gpkg")]) == 2
     assert "add --from-buildings, or drop --building-id-col" in capsys.readouterr().err
+
+
+def test_building_id_col_without_buildings_is_refused_in_one_line(tmp_path, capsys):
+    bld = _town(tmp_path)
+    bld.assign(unit_id=[f"U{k}" for k in range(len(bld))]).drop(columns="fid").to_file(tmp_path / "u.gpkg")
+    text = _project(tmp_path, 'building_id_col = "楼号"\n').read_text(encoding="utf-8")
+    text = text.replace('buildings = { path = "b.gpkg", households_col = "户数" }',
+                        'units = { path = "u.gpkg", households_col = "户数" }')
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "[grids] building_id_col = '楼号' names the buildings of [inputs] buildings in the report" in err
