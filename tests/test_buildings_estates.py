@@ -155,9 +155,11 @@ def test_buildings_are_named_by_their_osm_id_not_by_a_repeated_type_code(town, c
     assert _run(folder, bld) == 0, capsys.readouterr().err
     report = gpd.read_file(folder / "g.gpkg", layer="report")
     twin = report[report["layer"] == "buildings"]
-    assert twin["row_id"].tolist() == ["905"]  # (before: '1500', the code every building has)
+    # by its id and its place in the file, as QGIS shows it (before: '1500', the code every building
+    # has; then '905' alone)
+    assert twin["row_id"].tolist() == ["osm_id 905 (fid 5)"]
     # and why it has no unit of its own (before: "too small, too close to others or mostly under ...")
-    assert twin["problem"].tolist() == ["the same footprint as building 901 (drawn twice)"]
+    assert twin["problem"].tolist() == ["the same footprint as building osm_id 901 (fid 1) (drawn twice)"]
 
 
 def test_buildings_with_no_id_are_named_by_the_fid_qgis_shows(town, capsys):
@@ -202,7 +204,7 @@ def test_a_building_over_the_band_alone_is_named_with_what_to_do(town, capsys):
     units = gpd.read_file(folder / "g.gpkg", layer="units")
     over = bld.loc[bld["households"] > 200, "osm_id"]  # reference: pandas on the raw buildings
     rows = report[(report["layer"] == "buildings") & report["problem"].str.contains("more than a grid's most")]
-    assert rows["row_id"].tolist() == [str(v) for v in over] == ["903"]
+    assert rows["row_id"].tolist() == [f"osm_id {v} (fid {k + 1})" for k, v in over.items()] == ["osm_id 903 (fid 3)"]
     uid = units.loc[units["osm_id"] == 903, "unit_id"].item()
     assert rows["problem"].item() == (f"its unit {uid} alone holds 250 households, more than a grid's most (200): no "
                                       "plan can put the grid holding it in the band")
@@ -214,7 +216,7 @@ def test_a_line_drawn_as_a_building_stops_the_command_naming_it(town, capsys):
     bld.loc[2, "geometry"] = line((170, 30), (200, 30))
     assert _run(folder, bld) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "903 (LineString)" in err and "remove the rows" in err
+    assert len(err.splitlines()) == 1 and "(osm_id 903 (fid 3) (LineString))" in err and "remove the rows" in err
     assert not (folder / "g.gpkg").exists()
 
 
@@ -227,12 +229,27 @@ def test_degrees_saved_under_a_metric_crs_are_said_as_such(town, capsys):
     assert "read as longitude and latitude though their CRS EPSG:32650 is in metres" in err
 
 
-def test_a_building_id_column_given_with_a_repeated_id_is_refused(town, capsys):
+def test_a_building_id_column_named_is_used_repeats_and_all_and_a_missing_one_is_refused(town, capsys):
+    """--building-id-col names another column (here 楼号, where osm_id would be found first); ids
+    that repeat (1栋 in two estates) are told apart by the fid. Before 8 December 2026 a repeated
+    id named with --unit-id-col was refused. A column not there is refused in one line."""
     folder, bld = town
-    bld.loc[3, "osm_id"] = 901
-    assert _run(folder, bld, "--unit-id-col", "osm_id") == 2
+    bld = bld.assign(楼号=["1栋", "2栋", "1栋", "3栋"])
+    bld = pd.concat([bld, bld.iloc[[0]].assign(osm_id=905, 楼号="1栋")], ignore_index=True)  # W1's twin
+    for option in ("--building-id-col", "--unit-id-col"):  # (the older spelling does the same)
+        assert _run(folder, bld, option, "楼号") == 0, capsys.readouterr().err
+        report = gpd.read_file(folder / "g.gpkg", layer="report")
+        rows = report[report["layer"] == "buildings"]
+        assert rows["row_id"].tolist() == ["楼号 1栋 (fid 5)"]
+        assert rows["problem"].tolist() == ["the same footprint as building 楼号 1栋 (fid 1) (drawn twice)"]
+        units = gpd.read_file(folder / "g.gpkg", layer="units")
+        assert sorted(units["building_index"].dropna()) == ["楼号 1栋 (fid 1)", "楼号 1栋 (fid 3)", "楼号 2栋 (fid 2)",
+                                                            "楼号 3栋 (fid 4)"]
+    capsys.readouterr()
+    assert _run(folder, bld, "--building-id-col", "栋号") == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "'osm_id' holds duplicate ids: 901" in err
+    assert len(err.splitlines()) == 1 and "has no column '栋号' (given as --building-id-col)" in err
+    assert "it has: " in err and "楼号" in err.split("it has: ")[1]  # (the columns there are)
 
 
 def test_the_demos_footprints_in_parts_leave_no_unit_and_no_grid_in_pieces():

@@ -210,7 +210,7 @@ def test_from_buildings_names_buildings_by_their_ids_and_takes_unit_id_col_for_t
                  "--unit-id-col", "id", "--out", str(out)]) == 0, capsys.readouterr().err
     report = gpd.read_file(out, layer="report")
     row = report[report.iloc[:, 2].astype(str).str.contains("outside every community|不在任何社区")]
-    assert len(row) == 1 and row.iloc[0, 1] == "B8"
+    assert len(row) == 1 and row.iloc[0, 1] == "id B8 (fid 9)"  # its id, and where QGIS shows it
     units = gpd.read_file(out, layer="units")
     assert units["unit_id"].str.startswith("C1-").all() and units["households"].sum() == 800
 

@@ -95,9 +95,14 @@ def test_a_building_in_two_parts_with_another_between_them_gives_one_part_to_the
     assert held_whole(bld, units, "M")
     assert own.loc["T", "households"] == 100 and own.loc["M", "households"] == 40
     assert rows_about(report, "T") == [
-        f"its footprint is in 2 parts with up to 25 m of other units' land between them: its unit "
-        f"{own.loc['T', 'unit_id']} holds the part where it is counted (400.0 m2 of footprint), and the other parts "
-        f"go to the units round them: {own.loc['M', 'unit_id']} (400.0 m2)"]
+        f"its footprint is in 2 parts with up to 25 m of other units' land between them: all its households are "
+        f"counted in its unit {own.loc['T', 'unit_id']}, with the part of 400.0 m2; the other parts lie in the units "
+        f"round them, {own.loc['M', 'unit_id']} (400.0 m2), so a grid border may pass between the parts"]
+    frame = report.to_frame()
+    assert frame.loc[frame["row_id"] == "T", "action"].tolist() == [
+        "if the other parts house no one (a garage, a passage), nothing to do; if they are buildings with households "
+        "of their own, give each part a row of its own with its households; if it is one building, draw it as one "
+        "footprint"]
     assert units.geometry.union_all().symmetric_difference(box(0, 0, 100, 60)).area < 0.01
 
 
@@ -217,3 +222,48 @@ def test_no_grid_is_in_pieces_where_a_building_is_in_parts():
     res = partition_grids(units, one_community(), n_grids=2, min_households=0, max_households=1000)
     assert set(_pieces_of_grids(res.units).values()) == {1}
     assert res.units["households"].sum() == 200 and not res.report["problem"].str.contains("pieces").any()
+
+
+def _building_in_two_grids(folder):
+    """T in two parts 240 m apart (its 600 m² where its 100 households are, a 100 m² part at the
+    far end) and five houses of 100 in a row: with a band of 250-350 the row is cut in two grids."""
+    t = MultiPolygon([box(10, 20, 40, 40), box(280, 20, 290, 30)])
+    geoms = [t] + [box(x, 20, x + 20, 40) for x in (60, 110, 160, 210, 250)]
+    bld = gpd.GeoDataFrame({"楼号": ["T", "A", "B", "C", "D", "E"], "households": [100] * 6}, geometry=geoms, crs=UTM)
+    bld.to_file(folder / "b.gpkg")
+    one_community(box(0, 0, 300, 60)).to_file(folder / "c.gpkg")
+    return bld
+
+
+def _grids_holding(part, grids: gpd.GeoDataFrame) -> list:
+    metres = grids.to_crs(UTM).geometry.values  # (a project run writes degrees)
+    return sorted(grids.loc[shapely.area(shapely.intersection(metres, part)) > 0.01, "grid_id"])
+
+
+@pytest.mark.parametrize("command", ["grids", "run"])
+def test_a_building_whose_parts_the_grids_drawn_part_names_those_grids(tmp_path, command):
+    """The row on a footprint in parts said a grid border "may" pass between them; once drawn, it
+    names the grids holding the parts where there are two (reference: shapely on the grid polygons
+    written and each part of the raw footprint), the one with its households first."""
+    from spatial.cli import main
+
+    bld = _building_in_two_grids(tmp_path)
+    if command == "grids":
+        args = ["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings", "--min", "250",
+                "--max", "350", "--out", str(tmp_path / "g.gpkg")]
+        out = tmp_path / "g.gpkg"
+    else:
+        (tmp_path / "p.toml").write_text(
+            '[project]\nname = "T"\noutput = "out"\n[inputs]\ncommunities = "c.gpkg"\nbuildings = "b.gpkg"\n[grids]\n'
+            'min_households = 250\nmax_households = 350\n[coverage]\nenabled = false\n[outputs]\nmaps = false\n'
+            'workbook = false\npng = false\n', encoding="utf-8")
+        args, out = ["run", str(tmp_path / "p.toml")], tmp_path / "out" / "results.gpkg"
+    assert main(args) == 0
+    grids, report = gpd.read_file(out, layer="grids"), gpd.read_file(out, layer="report")
+    big, small = shapely.get_parts(bld.geometry[0])
+    home, far = _grids_holding(big, grids), _grids_holding(small, grids)
+    assert len(home) == len(far) == 1 and home != far
+    rows = report.loc[report["problem"].str.startswith("its footprint is in 2 parts"), "problem"].tolist()
+    assert len(rows) == 1
+    assert rows[0].endswith(f"so a grid border may pass between the parts; the grids drawn put them in {home[0]} (its "
+                            f"households) and {far[0]}")

@@ -10,10 +10,9 @@ from spatial.cli._common import column, say, source, split_spec
 
 
 def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
-    """Units built from ``buildings`` (roads: a line layer or a WalkNetwork) and the report rows
-    on the buildings (left out, or counted in another's unit) as the grids' report table."""
-    import pandas as pd
-
+    """Units built from ``buildings`` (roads: a line layer or a WalkNetwork) and the report on the
+    buildings (left out, or counted in another's unit), its rows on footprints in parts with the
+    ids of their units (the grids holding them are named once drawn)."""
     from spatial.core._words import counted
     from spatial.core.checks import Report
     from spatial.grids._footprints import say_over_band
@@ -22,27 +21,18 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
 
     lines = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
     report = Report()
-    # --unit-id-col names the buildings' own ids here (for the report rows); the units built get unit_id
-    bid = _building_id(args, buildings)
-    if bid is None:  # named as the planner finds them in the file (fid 12 in QGIS), not by a 0-based row
-        from spatial.io._rownames import file_row_names
-
-        path, layer = split_spec(args.inputs[1])
-        buildings = buildings.set_axis(file_row_names(path, layer, len(buildings), wanted=("buildings", "units")))
-        say(args, f"buildings: no id column; the report names them as {buildings.index[0]} ... (a GeoPackage's "
-                  "fid, as QGIS shows it, else the row counting from 1)")
+    buildings = _named(args, buildings)
     units = units_from_buildings(buildings, communities, roads=lines,
                                  households_col=(hh_col := _building_households(args, buildings, communities)),
                                  community_id_col=column(args, communities, "community_id", "communities"),
-                                 building_id_col=bid, floors_col=args.floors_col,
+                                 floors_col=args.floors_col,
                                  gated_col=args.gated_col or "gated", report=report)
-    names = units["building_index"] if bid is None else units["building_index"].map(
-        pd.Series(buildings[bid].to_numpy(dtype=object), index=buildings.index))
-    say_over_band(units, names, hh_col, getattr(args, "max_households", None), report, option="--max")
+    say_over_band(units, units["building_index"], hh_col, getattr(args, "max_households", None), report,
+                  option="--max")
     args.unit_id_col = None
     say(args, f"built {counted(len(units), 'unit')} from {counted(len(buildings), 'building')} "
               f"({counted(len(report), 'report row')})")
-    return units, report.to_frame(zh_columns=True)
+    return units, report
 
 
 def _building_households(args: argparse.Namespace, buildings, communities) -> str:
@@ -62,30 +52,21 @@ def _building_households(args: argparse.Namespace, buildings, communities) -> st
                           f"total_col={total!r}) in Python) and give those buildings as UNITS") from None
 
 
-#: The buildings' own id when no --unit-id-col is given and no unit id name is there: a survey's
-#: 楼号, an OSM extract's osm_id (Geofabrik's buildings have osm_id and a type "code", 1500 in
-#: every row, that the unit ids' names took for an id).
-BUILDING_ID_NAMES = ("楼栋编号", "楼栋号", "楼号", "建筑编号", "building_id", "osm_id", "id")
+def _named(args: argparse.Namespace, buildings):
+    """``buildings`` indexed as the report names them: ``楼号 12栋 (fid 40)`` by their id column
+    (``--building-id-col``, or ``--unit-id-col`` as before; else the first of the names looked for,
+    the role ``building_id`` of :data:`spatial.io.columns.ROLES`) and their place in the file, as the planner finds
+    the feature in QGIS (a GeoPackage's fid, else the row from 1); the units' ``building_index`` the same."""
+    from spatial.io._rownames import building_id_column, building_names
 
-
-def _building_id(args: argparse.Namespace, buildings) -> str | None:
-    """The buildings' id column naming them in the report: ``--unit-id-col`` (refused when it
-    repeats an id), else a unit id name or one of :data:`BUILDING_ID_NAMES` holding one id a
-    row, else none (the report names their rows)."""
-    from spatial.core.checks import require_unique
-    from spatial.io.columns import find_column
-
-    if args.unit_id_col is not None:
-        bid = column(args, buildings, "unit_id", "buildings")
-        require_unique(buildings, bid, source(args.inputs[1]))  # (the report names buildings by it)
-        return bid
-    found = [find_column(buildings, "unit_id", layer="buildings", required=False),
-             *(c for c in BUILDING_ID_NAMES if c in buildings.columns)]
-    for bid in dict.fromkeys(c for c in found if c is not None):
-        values = buildings[bid]
-        if values.notna().all() and not values.duplicated().any():
-            say(args, f"buildings: using column {bid} as building id (the units built are numbered "
-                      "<community_id>-0001 ...)")
-            return bid
-    return None
-
+    given, option = getattr(args, "building_id_col", None), "--building-id-col"
+    if given is None and args.unit_id_col is not None:  # (the older spelling: the units built get unit_id)
+        given, option = args.unit_id_col, "--unit-id-col"
+    path, layer = split_spec(args.inputs[1])
+    bid = building_id_column(buildings, given, layer=source(args.inputs[1]), option=option)
+    buildings = buildings.set_axis(building_names(buildings, path, layer, bid, wanted=("buildings", "units")))
+    if len(buildings):
+        how = f"using column {bid} as building id" if bid is not None else "no id column"
+        say(args, f"buildings: {how}; the report names them as {buildings.index[0]} ... (a GeoPackage's fid, as QGIS "
+                  "shows it, else the row counting from 1; the units built are numbered <community_id>-0001 ...)")
+    return buildings

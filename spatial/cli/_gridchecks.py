@@ -68,6 +68,7 @@ def _band_of_plan(args: argparse.Namespace) -> None:
 DRAWING_OPTIONS = (("n_grids", "--grids"), ("balance", "--balance"), ("redraw", "--redraw"), ("lock", "--lock"),
                    ("code_layout", "--code-layout"), ("object_type", "--object-type"),
                    ("from_buildings", "--from-buildings"), ("floors_col", "--floors-col"),
+                   ("building_id_col", "--building-id-col"),
                    ("household_points", "--household-points"))
 
 

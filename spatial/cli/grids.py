@@ -95,6 +95,10 @@ def add_parser(sub) -> None:
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
                         "--roads, enclosed tessellation around the buildings)")
     p.add_argument("--floors-col", default=None, help="with --from-buildings: floors column (floor area = footprint x floors)")
+    p.add_argument("--building-id-col", default=None, metavar="NAME",
+                   help="with --from-buildings: the buildings' id column naming them in the report (default: the "
+                        "first of building_id, 楼栋编号, 楼栋号, 楼号, 栋号, 建筑编号, osm_id, osmid, id, unit_id, 单元编号, "
+                        "编号, name, 名称 whose values repeat nowhere), as '楼号 12栋 (fid 40)'")
     p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
                    help="household points (one per household, or with a households column): form 十联户 "
                         "groups of about 10 under each grid (layers household_groups, household_points)")
@@ -218,6 +222,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                            "few units as it can (drop --balance)")
     if args.lock is not None and args.existing is None and not args.redraw:
         raise SpatialError("--lock needs --existing PLAN (locked units keep their grid in the plan)")
+    if getattr(args, "building_id_col", None) is not None and not args.from_buildings:
+        raise SpatialError(f"--building-id-col {args.building_id_col} names the buildings of --from-buildings in the "
+                           "report; add --from-buildings, or drop --building-id-col")
     if args.floors_col is not None and not args.from_buildings:
         raise SpatialError(f"--floors-col {args.floors_col} is for --from-buildings (the units built get floor_area_m2, "
                            "footprint x floors); add --from-buildings, or drop --floors-col")
@@ -263,7 +270,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             "with no gaps between them; give polygon units (or --blocks COLUMN, --roads) to mark streets",
             args.street_gap_m, args.inputs[1])
     if built is not None:  # buildings left out of the units, or counted in another's, with their reason
-        checked = pd.concat([built, checked], ignore_index=True)
+        checked = pd.concat([built.to_frame(zh_columns=True), checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False,
                 code_layout=args.code_layout or "cjt349", object_type=args.object_type or "000000", **cols)
@@ -345,6 +352,14 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance,
                               restarts=args.restarts, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report}
+    if built is not None:  # a footprint in parts: the grids drawn holding its parts, where more than one
+        from spatial.grids._footprints import grids_of_parts
+
+        grid_of = dict(zip(res.units[cols["unit_id_col"]].astype(str), res.units["grid_id"]))
+        for k, row in enumerate(built.rows):
+            said = grids_of_parts(row["problem"], row.get("problem_zh"), row.get("ids"), grid_of)
+            if said is not None:
+                checked.loc[k, ["problem", "problem_zh"]] = said
     # with the validation's rows (overlapping units; a unit outside every community once) and grids without codes
     layers["report"] = once_per_row(pd.concat([checked, layers["report"], _uncoded(res.grids, communities, cols)],
                                               ignore_index=True))

@@ -275,8 +275,9 @@ def longest_shared_edge(part, others, *, nearest: bool = True) -> int:
 
 def no_cell_reason(b: int, inside: np.ndarray, footprint, is_point, labels) -> tuple[str, str, int]:
     """Why building ``b`` (of the block's buildings ``inside``) has no unit of its own, in English
-    and Chinese: the same footprint as another (drawn twice: that building is the third item, else
-    -1), under a larger one (named), a point on or beside another building, or a cell left under 1 m²."""
+    and Chinese: the same footprint as another (drawn twice), mostly under a larger one (named; the
+    third item is that building in both cases, else -1), a point on or beside another building, or
+    a cell left under 1 m²."""
     others = inside[inside != b]
     area = shapely.area(footprint[b])
     if not is_point[b] and area > 0 and len(others):
@@ -288,7 +289,7 @@ def no_cell_reason(b: int, inside: np.ndarray, footprint, is_point, labels) -> t
                 return (f"the same footprint as building {labels[others[j]]} (drawn twice)",
                         f"与建筑 {labels[others[j]]} 的轮廓相同（重复绘制）", int(others[j]))
             return (f"mostly under a larger footprint, building {labels[others[j]]}'s (a tower drawn in its podium?)",
-                    f"大部分在更大的建筑 {labels[others[j]]} 的轮廓之下（塔楼画在裙楼内？）", -1)
+                    f"大部分在更大的建筑 {labels[others[j]]} 的轮廓之下（塔楼画在裙楼内？）", int(others[j]))
     if is_point[b]:
         return ("a building point on or beside another building, too close for a cell of its own",
                 "建筑点位于其他建筑之上或紧邻其他建筑，无法单独成为一个单元", -1)

@@ -200,14 +200,18 @@ def _say_parts(report, label, unit_id: str, n: int, kept_m2: float, given: list,
             f"with up to {far:.0f} m of other units' land between them", f"之间隔着其他单元的土地（最宽 {far:.0f} 米）")
         where = ", ".join(f"{u} ({m2:.1f} m2)" for u, m2, _ in given)
         where_zh = "、".join(f"{u}（{m2:.1f} 平方米）" for u, m2, _ in given)
-        report.add("buildings", label,
-                   f"its footprint is in {n} parts {gap}: "
-                   f"its unit {unit_id} holds the part where it is counted ({kept_m2:.1f} m2 of footprint), and the "
-                   f"other parts go to the units round them: {where}",
-                   "draw each part as a building of its own (with its households), or the building as one footprint",
-                   zh=(f"其轮廓分为 {n} 块，{gap_zh}：其单元 {unit_id} 包含计入户数的部分"
-                       f"（轮廓 {kept_m2:.1f} 平方米），其余部分划入周围的单元：{where_zh}",
-                       "请将各部分分别绘为独立建筑（各带户数），或将建筑绘为一个轮廓"))
+        report.add("buildings", label,  # (ids: its units, for the grid step to name the grids holding them)
+                   f"its footprint is in {n} parts {gap}: all its households are counted in its unit {unit_id}, "
+                   f"with the part of {kept_m2:.1f} m2; the other parts lie in the units round them, {where}, so a "
+                   "grid border may pass between the parts",
+                   "if the other parts house no one (a garage, a passage), nothing to do; if they are buildings with "
+                   "households of their own, give each part a row of its own with its households; if it is one "
+                   "building, draw it as one footprint",
+                   zh=(f"其轮廓分为 {n} 块，{gap_zh}：全部户数计入其单元 {unit_id}（含 {kept_m2:.1f} 平方米的那一块）；"
+                       f"其余各块划入周围的单元：{where_zh}，网格边界可能从各块之间穿过",
+                       "如其余各块无人居住（车库、过道），无需处理；如它们是各有住户的建筑，请将每块作为一条建筑记录并各带户数；"
+                       "如是同一栋建筑，请将其绘为一个轮廓"),
+                   ids=[unit_id, *(u for u, _, _ in given)])
     if left > 1:
         report.add("buildings", label,
                    f"its unit {unit_id} is in {left} parts: a part of its footprint shares no border with any other "
@@ -217,33 +221,134 @@ def _say_parts(report, label, unit_id: str, n: int, kept_m2: float, given: list,
                        "请将建筑绘为一个轮廓，或确认该单元可以分块"))
 
 
-def count_twins_once(twins: list, households: pd.Series, population: pd.Series, floors: pd.Series | None, labels,
-                     report):
-    """Households, population and floors of the buildings with each footprint drawn twice counted
-    once. ``twins``: (building, the building it repeats, the unit both are counted in). Both rows
-    were counted in that unit, so its households were twice the building's; the pair now counts
-    the larger of their two counts (the same for population), the repeat none and no floor area,
-    and a report row names both buildings and the households not counted again."""
-    if not twins:
-        return households, population, floors
+def grids_of_parts(problem: str, problem_zh: str | None, ids, grid_of: dict) -> tuple[str, str | None] | None:
+    """The row on a footprint in parts (``ids``: its unit, then the units holding its other parts)
+    with the grids holding them named, where the grids drawn (``grid_of``: unit id -> grid id) put
+    the parts in more than one; None where they are in one grid (or the row is another's)."""
+    if not ids or not problem.startswith("its footprint is in"):
+        return None
+    grids = list(dict.fromkeys(g for g in (grid_of.get(str(u)) for u in ids) if isinstance(g, str) and g))
+    if len(grids) < 2:
+        return None
+    rest = ", ".join(grids[1:])
+    return (f"{problem}; the grids drawn put them in {grids[0]} (its households) and {rest}",
+            None if problem_zh is None else f"{problem_zh}；所划网格将各块分在 {grids[0]}（其户数所在）与 {'、'.join(grids[1:])}")
+
+
+def name_grids_of_parts(rows: list[dict], units, *, unit_id_col: str = "unit_id", grid_id_col: str = "grid_id") -> None:
+    """Report ``rows`` (:class:`~spatial.core.checks.Report` rows) on footprints in parts told, in
+    place, which grids of ``units`` (a plan: their unit and grid ids) hold the parts, where more
+    than one does: a grid border then passes between them."""
+    grid_of = dict(zip(units[unit_id_col].astype(str), units[grid_id_col]))
+    for row in rows:
+        said = grids_of_parts(row["problem"], row.get("problem_zh"), row.get("ids"), grid_of)
+        if said is not None:
+            row["problem"] = said[0]
+            if said[1] is not None:
+                row["problem_zh"] = said[1]
+
+
+#: A footprint with at least this share of its area under a larger one is drawn inside it (a part
+#: of it, or the same building again: each covering 99% of the other is a twin).
+INSIDE_SHARE = 0.99
+
+
+def nested_parents(members: np.ndarray, footprint, is_point) -> dict[int, int]:
+    """Each footprint of ``members`` drawn inside a larger one: building -> the smallest larger
+    footprint covering at least :data:`INSIDE_SHARE` of it (of two the same size, the first row
+    holds the second, as :func:`spatial.grids._cells.tessellate` gives the first the cell)."""
+    poly = members[~is_point[members]]
+    if len(poly) < 2:
+        return {}
+    shapes = np.asarray(footprint[poly], dtype=object)
+    area = shapely.area(shapes)
+    rank = np.empty(len(poly), dtype=int)
+    rank[np.lexsort((np.arange(len(poly)), -area))] = np.arange(len(poly))
+    left, right = shapely.STRtree(shapes).query(shapes, predicate="intersects")
+    keep = (rank[right] < rank[left]) & (area[left] > 0)
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return {}
+    inside = shapely.area(shapely.intersection(shapes[left], shapes[right])) >= INSIDE_SHARE * area[left]
+    out: dict[int, int] = {}
+    for i, j in sorted(zip(left[inside].tolist(), right[inside].tolist()), key=lambda t: (t[0], -rank[t[1]])):
+        out.setdefault(int(poly[i]), int(poly[j]))  # (the nearest: the smallest of those holding it)
+    return out
+
+
+def count_nested_once(nested: list, households: pd.Series, population: pd.Series, floor_area: np.ndarray | None,
+                      labels, report):
+    """Households, population and floor area of buildings drawn inside another counted once.
+
+    ``nested``: (building, the building it lies inside, the unit both are counted in, whether it
+    is that building's twin), each drawn inside with no cell of its own: a part of a building
+    drawn as a building (OSM's ``building:part``, or a church's towers tagged ``building``), a
+    tower drawn in its podium, a survey's twin. The outer footprint is the whole building (OSM's
+    outline "representing the entire building"), so the two are not added: the outer building
+    counts the larger of its own households and those inside it together (a podium of 0 keeps its
+    tower's 120; a twin the larger of the two; the same rule for population and floor area), in
+    its unit, and those inside it count none. Each building inside another is a report row naming
+    both and the households not counted again: households out = households in less those."""
+    if not nested:
+        return households, population, floor_area
     hh, pop = households.to_numpy(dtype=float).copy(), population.to_numpy(dtype=float).copy()
-    fl = None if floors is None else floors.to_numpy(dtype=float).copy()
-    for b, j, unit in twins:
-        mine, theirs = hh[b], hh[j]
-        hh[j], hh[b] = max(mine, theirs), 0.0
-        pop[j], pop[b] = max(pop[b], pop[j]), 0.0
-        if fl is not None:
-            fl[b] = 0.0
-        n = f"{hh[j]:g}"
-        report.add("buildings", labels[b], f"the same footprint as building {labels[j]} (drawn twice)",
-                   f"counted once with it in unit {unit}: {n} households (the larger of its {mine:g} and building "
-                   f"{labels[j]}'s {theirs:g}), not {mine + theirs:g}; delete one of the two",
-                   zh=(f"与建筑 {labels[j]} 的轮廓相同（重复绘制）",
-                       f"与其合并计入单元 {unit} 一次：{n} 户（取其 {mine:g} 户与建筑 {labels[j]} 的 {theirs:g} 户中较大者），"
-                       f"而非 {mine + theirs:g} 户；请删除其中一个"))
+    fa = None if floor_area is None else np.asarray(floor_area, dtype=float).copy()
+    parent = {b: p for b, p, _, _ in nested}
+    unit = {b: u for b, _, u, _ in nested}
+    twin = {b for b, _, _, t in nested if t}
+
+    def depth(b: int) -> int:
+        d = 0
+        while b in parent and d <= len(parent):  # (bounded: no building lies inside itself)
+            b, d = parent[b], d + 1
+        return d
+
+    kids: dict[int, list] = {}
+    for b in sorted(parent, key=lambda k: (-depth(k), k)):
+        kids.setdefault(parent[b], []).append(b)
+    # the outer buildings, innermost first: a part of a part is counted into its part first
+    for p in sorted(kids, key=lambda k: (-depth(k), k)):
+        inner = kids[p]
+        own, mine = hh[p], {c: hh[c] for c in inner}
+        for values in (hh, pop) + (() if fa is None else (fa,)):
+            values[p] = max(values[p], float(values[inner].sum()))
+            values[inner] = 0.0
+        for c in inner:
+            _say_nested(report, labels, c, p, unit[c], own, mine, hh[p], twin=c in twin)
     return (pd.Series(hh, index=households.index, name=households.name),
-            pd.Series(pop, index=population.index, name=population.name),
-            None if fl is None else pd.Series(fl, index=floors.index, name=floors.name))
+            pd.Series(pop, index=population.index, name=population.name), fa)
+
+
+def _say_nested(report, labels, c: int, p: int, unit: str, own: float, mine: dict, counted: float, *,
+                twin: bool) -> None:
+    """The row on building ``c`` drawn inside building ``p`` (``own``: p's households; ``mine``:
+    those of the buildings inside p, c among them; ``counted``: what p's unit now counts for them)."""
+    inner = sum(mine.values())
+    n, them = len(mine), labels[p]
+    if twin:
+        problem = (f"the same footprint as building {them} (drawn twice)", f"与建筑 {them} 的轮廓相同（重复绘制）")
+    else:
+        problem = (f"drawn inside building {them}'s footprint (a part of it drawn as a building, or the same "
+                   "building again?)", f"画在建筑 {them} 的轮廓之内（是其一部分被画成了建筑，还是同一建筑画了两次？）")
+    if min(own, inner) <= 0:  # (one side has none: nothing was counted twice)
+        action = (f"counted in unit {unit} with building {them}: {counted:g} households in all (its {mine[c]:g} and "
+                  f"building {them}'s {own:g})",
+                  f"与建筑 {them} 一起计入单元 {unit}：共 {counted:g} 户（本建筑 {mine[c]:g} 户，建筑 {them} {own:g} 户）")
+    elif twin and n == 1:
+        action = (f"counted once with it in unit {unit}: {counted:g} households (the larger of its {mine[c]:g} and "
+                  f"building {them}'s {own:g}), not {own + inner:g}; delete one of the two",
+                  f"与其合并计入单元 {unit} 一次：{counted:g} 户（取其 {mine[c]:g} 户与建筑 {them} 的 {own:g} 户中较大者），"
+                  f"而非 {own + inner:g} 户；请删除其中一个")
+    else:
+        inside = f"its {inner:g}" if n == 1 else f"the {inner:g} of the {n} buildings inside it ({mine[c]:g} its own)"
+        inside_zh = f"本建筑 {inner:g} 户" if n == 1 else f"其内 {n} 栋建筑共 {inner:g} 户（本建筑 {mine[c]:g} 户）"
+        action = (f"counted once with it in unit {unit}: {counted:g} households, the larger of building {them}'s own "
+                  f"{own:g} and {inside}, not {own + inner:g}; if it is a building of its own with "
+                  f"households of its own, cut its outline out of building {them}'s footprint, else delete it",
+                  f"与其合并计入单元 {unit} 一次：{counted:g} 户，取建筑 {them} 自身 {own:g} 户与{inside_zh}中"
+                  f"较大者，而非 {own + inner:g} 户；如它是另一栋有住户的建筑，请把它的轮廓从建筑 {them} 的轮廓中挖出，"
+                  "否则请删除它")
+    report.add("buildings", labels[c], problem[0], action[0], zh=(problem[1], action[1]))
 
 
 def say_over_band(units, names, households_col: str, max_households, report, *, option: str = "--max") -> None:

@@ -28,10 +28,11 @@ import shapely
 from spatial.core._frames import lines_frame
 from spatial.grids._estate_land import join_estate_land
 from spatial.grids._units import gated_column
-from spatial.grids._footprints import count_twins_once, held_pieces, join_foreign, split_by_block
-from spatial.grids._cells import (_SLIVER_M2, edge_matched, exact_tiling, longest_shared_edge, no_cell_reason,
-                                  single_part, tessellate)
-from spatial.core.checks import (Report, check_households, metric_crs, optional_counts, polygonal,
+from spatial.grids._footprints import (count_nested_once, held_pieces, join_foreign, nested_parents,
+                                       split_by_block)
+from spatial.grids._enclosures import street_blocks
+from spatial.grids._cells import _SLIVER_M2, edge_matched, exact_tiling, no_cell_reason, tessellate
+from spatial.core.checks import (Report, check_households, metric_crs, optional_counts,
                                   repair_geometries, require_columns, require_crs, require_unique, warn_replaced,
                                   whole_counts)
 from spatial.core.errors import ColumnError, GeometryError, SpatialError
@@ -108,8 +109,10 @@ def units_from_buildings(
         Households and population are int64 when every building's count is a whole number
         (20.0 too, as the grids judge counts), else floats as given. A building's own
         ``unit_id``, ``community_id`` or ``block_id`` columns are replaced (with a warning).
-        Households inside a community are conserved exactly (a footprint drawn twice counts once,
-        in a report row), and each building is in one unit (:func:`building_units` gives it).
+        Households inside a community are conserved exactly, but for buildings drawn inside another
+        (a part drawn as a building, a twin): the outer one counts the larger of its own and theirs
+        together, once, and a report row on each names both and the households not counted again.
+        Each building is in one unit (:func:`building_units` gives it).
 
     Examples
     --------
@@ -167,8 +170,9 @@ def units_from_buildings(
     is_point = shapely.get_type_id(geom) == 0
     if not (fit := np.isin(shapely.get_type_id(geom), [0, 3, 6])).all():
         bad = ", ".join(f"{names[k]} ({geom[k].geom_type})" for k in np.flatnonzero(~fit)[:5])
+        who = f"{building_id_col}: " if building_id_col else "index: " if isinstance(bld.index, pd.RangeIndex) else ""
         raise GeometryError(f"'buildings' must be polygons or points; {int((~fit).sum())} are not ("
-                            f"{building_id_col or 'index'}: {bad}{' ...' if (~fit).sum() > 5 else ''}): draw those "
+                            f"{who}{bad}{' ...' if (~fit).sum() > 5 else ''}): draw those "
                             "buildings' footprints (or points), or remove the rows")
     footprint = np.where(is_point, shapely.buffer(geom, point_size_m / 2, cap_style="square"), geom)
     anchor = shapely.point_on_surface(geom)
@@ -188,7 +192,7 @@ def units_from_buildings(
     for c in range(len(comm)):
         cid = comm[community_id_col].iloc[c]
         members = np.flatnonzero(community_of.to_numpy() == c)
-        blocks = _blocks(comm.geometry.iloc[c], road_lines)
+        blocks = street_blocks(comm.geometry.iloc[c], road_lines)
         rows.extend(
             _tile_community(cid, comm.geometry.iloc[c], blocks, members, footprint, anchor, is_point, limit_m,
                             segment_m, names, report)
@@ -196,8 +200,9 @@ def units_from_buildings(
 
     for n, row in enumerate(rows):
         row["unit_no"] = n
-    twins = [t for row in rows for t in row.pop("twins", [])]
-    households, population, floors = count_twins_once(twins, households, population, floors, names, report)
+    nested = [t for row in rows for t in row.pop("nested", [])]
+    floor_area = None if floors is None else shapely.area(geom) * floors.to_numpy(dtype=float)
+    households, population, floor_area = count_nested_once(nested, households, population, floor_area, names, report)
     units = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     if units.empty:
         raise GeometryError("'communities' gave no land to tile; check their geometries")
@@ -213,9 +218,7 @@ def units_from_buildings(
         }
     )
     if floors is not None:
-        per_unit["floor_area_m2"] = (
-            shapely.area(geom[counted.index.to_numpy()]) * floors.to_numpy()[counted.index.to_numpy()]
-        )
+        per_unit["floor_area_m2"] = floor_area[counted.index.to_numpy()]
     sums = per_unit.groupby("unit_no").sum()
     n_all = per_unit.groupby("unit_no").size()
     # the 楼栋 a 楼栋长 serves: buildings someone lives in (an office, a school or a podium of 0
@@ -337,75 +340,6 @@ def building_units(
     return out
 
 
-def _blocks(area, road_lines: gpd.GeoSeries | None) -> list:
-    """Street blocks of one community: polygonize its boundary with the roads inside it.
-
-    Roads given as polygons (road surfaces, 道路红线 areas) are not blocks of their own: the land
-    between them is cut into blocks (by the line roads too) and each road surface is shared out
-    among the blocks facing it, up to its middle (:func:`_share_surface`).
-    """
-    import momepy
-
-    if road_lines is None or road_lines.empty:
-        return list(shapely.get_parts(area))
-    near = road_lines[road_lines.intersects(area)]
-    if near.empty:
-        return list(shapely.get_parts(area))
-    surface_of = shapely.get_dimensions(near.values) == 2
-    land = area
-    if surface_of.any():
-        land = shapely.difference(area, shapely.union_all(near.values[surface_of]))
-        near = near[~surface_of]
-    if shapely.area(land) <= 0:  # a community all road: one block, as it is
-        return list(shapely.get_parts(area))
-    if near.empty:
-        blocks = [p for p in shapely.get_parts(land) if p.geom_type == "Polygon" and p.area > 0]
-    else:
-        limit = gpd.GeoSeries([land], crs=road_lines.crs)
-        enc = momepy.enclosures(near.intersection(area.buffer(1.0)), limit=limit, clip=True)
-        blocks = [g for g in shapely.get_parts(enc.geometry.intersection(land).values) if g.area > 0]
-        blocks = [p for g in blocks for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
-    if surface_of.any() and blocks:
-        blocks = _share_surface(blocks, area)
-    # slivers between doubled road lines (a two-way street drawn twice polygonizes into faces of
-    # almost no area): join them to the block they share most edge with, so no unit is empty
-    while len(blocks) > 1:
-        small = [i for i, b in enumerate(blocks) if b.area < _SLIVER_M2]
-        if not small:
-            break
-        part = blocks.pop(small[0])
-        if part.area < 1e-3:  # a face of no land at all (under 10 cm x 1 cm)
-            continue
-        k = longest_shared_edge(part, blocks)
-        blocks[k] = single_part(polygonal(shapely.make_valid(shapely.union(blocks[k], part))))
-    # float noise between polygonize and the community: give the rest to the adjacent block
-    rest = shapely.difference(area, shapely.union_all(blocks)) if blocks else area
-    for part in shapely.get_parts(rest):
-        if part.area <= 0:
-            continue
-        if part.area < _SLIVER_M2 and blocks:
-            k = longest_shared_edge(part, blocks)
-            blocks[k] = shapely.union(blocks[k], part)
-        else:
-            blocks.append(part)
-    return blocks
-
-
-def _share_surface(blocks: list, area) -> list:
-    """``blocks`` grown over the road surface between them (the rest of ``area``), each up to the
-    road's middle: the street gap growth of the grid step (:mod:`spatial.grids._blocks`), with a
-    gap as wide as the widest road, so every road is shared out."""
-    from spatial.grids._blocks import _grow
-
-    surface = shapely.get_parts(shapely.difference(area, shapely.union_all(blocks)))
-    surface = surface[shapely.area(surface) > 0]
-    if len(surface) == 0:
-        return blocks
-    radius = shapely.length(shapely.maximum_inscribed_circle(surface, tolerance=0.5))
-    grown, _, _ = _grow(np.asarray(blocks, dtype=object), area, 2 * float(radius.max()) + 2.0, 0.1)
-    return list(grown)  # each still one polygon: a share cut off from its block is left to the caller
-
-
 def _tile_community(cid, area, blocks, members, footprint, anchor, is_point, limit_m, segment_m, labels,
                     report) -> list[dict]:
     """Units of one community: each block tessellated around the buildings anchored in it."""
@@ -422,6 +356,7 @@ def _tile_community(cid, area, blocks, members, footprint, anchor, is_point, lim
     held_in, foreign = split_by_block(held_pieces(members, footprint, is_point, area, labels, report, cid),
                                       members, block_of, blocks)
     row_of: dict[int, int] = {}
+    outer, inside_of = nested_parents(members, footprint, is_point), []
     for k, block in enumerate(blocks):
         inside = members[block_of == k]
         cells: dict[int, object] = {}
@@ -444,17 +379,38 @@ def _tile_community(cid, area, blocks, members, footprint, anchor, is_point, lim
         own_row = {int(own): start + j for j, (own, _, _) in enumerate(pieces) if own >= 0}
         for b in inside:
             hit = own_row.get(int(b))
+            if int(b) in outer:  # (counted once with the building it is drawn in, below)
+                if hit is not None:  # its cell in a block the outer one is not anchored in: land
+                    rows[hit]["own"] = -1
+                inside_of.append(int(b))
+                continue
             if hit is None:
                 dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
                 hit = start + int(np.argmin(dist))
-                why, why_zh, twin = no_cell_reason(int(b), inside, footprint, is_point, labels)
-                if twin >= 0:  # (said with its households, counted once: count_twins_once)
-                    rows[hit].setdefault("twins", []).append((int(b), twin, f"{cid}-{hit + 1:04d}"))
-                else:
-                    report.add("buildings", labels[b], why, f"counted in unit {cid}-{hit + 1:04d}, which covers it",
-                               zh=(why_zh, f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
+                why, why_zh, over = no_cell_reason(int(b), inside, footprint, is_point, labels)
+                what, what_zh = f"counted in unit {cid}-{hit + 1:04d}, which covers it", f"计入覆盖它的单元 {cid}-{hit + 1:04d}"
+                if over >= 0 and why.startswith("mostly under"):  # (only partly under: a building of its own)
+                    what += (f", its households as well as building {labels[over]}'s (only partly under it, it is a "
+                             f"building of its own); if it is a part of building {labels[over]}, draw it wholly inside "
+                             "that outline (then counted once with it) or delete it")
+                    what_zh += (f"，其户数与建筑 {labels[over]} 的户数都计入（只部分在其下，视为另一栋建筑）；如它是建筑 "
+                                f"{labels[over]} 的一部分，请把它完全画在该轮廓之内（则与其合并计一次）或删除它")
+                report.add("buildings", labels[b], why, what, zh=(why_zh, what_zh))
             rows[hit]["members"].append(int(b))
             row_of[int(b)] = hit
+    # a footprint drawn inside another's (a part, a twin) is counted in the unit of the outermost one
+    nested = []
+    for b in inside_of:
+        top = outer[b]
+        while top in outer and top not in row_of:
+            top = outer[top]
+        hit = row_of[top]
+        rows[hit]["members"].append(b)
+        row_of[b] = hit
+        twin = shapely.area(footprint[outer[b]]) <= 1.01 * shapely.area(footprint[b])
+        nested.append((b, outer[b], f"{cid}-{hit + 1:04d}", bool(twin)))
+    if nested:
+        rows[0]["nested"] = nested
     for n, row in enumerate(rows):
         row["unit_id"] = f"{cid}-{n + 1:04d}"
     join_foreign(rows, [x for f in foreign for x in f], row_of, report, labels)

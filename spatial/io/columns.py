@@ -39,6 +39,10 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "floor_area": ("floor_area_m2", ("建筑面积", "用房面积", "使用面积", "面积", "floor_area")),
     # a lock list's yes/no column (--lock): a column added to grids.csv or the workbook's 网格 sheet
     "locked": ("locked", ("锁定", "是否锁定", "锁定网格", "lock")),
+    # buildings (--from-buildings): the id naming each in the report with its fid, 楼号 12栋 (fid 40);
+    # the first whose values repeat nowhere (spatial.io._rownames.building_id_column)
+    "building_id": ("building_id", ("楼栋编号", "楼栋号", "楼号", "栋号", "建筑编号", "osm_id", "osmid", "id", "unit_id",
+                                    "单元编号", "编号", "name", "名称")),
 }
 
 

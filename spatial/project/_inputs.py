@@ -179,6 +179,16 @@ def _find_columns(project: Project, layers: dict) -> Project:
 
         require_gated_col(layers[owner], gated, f"the {owner} in '{inputs[owner].path.name}'", "[grids] gated_col",
                           f"project file {project.source}: ")
+    named = project.grids.get("building_id_col")
+    if named is not None:  # (one line now, not after the network is read)
+        from spatial.core.errors import SpatialError
+        from spatial.io._rownames import building_id_column
+
+        if "buildings" not in layers:
+            raise SpatialError(f"project file {project.source}: [grids] building_id_col = {named!r} names the buildings "
+                               "of [inputs] buildings in the report, and there are none; add them, or leave it out")
+        building_id_column(layers["buildings"], named, layer=inputs["buildings"].path.name,
+                           option="[grids] building_id_col")
     return dataclasses.replace(project, inputs=inputs)
 
 

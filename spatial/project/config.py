@@ -87,7 +87,7 @@ class Project:
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "object_type": "000000",
                   "enabled": True,
                   "blocks": None, "balance": "band", "street_gap_m": 30.0, "restarts": None,
-                  "max_deviation_pct": None, "gated_col": None, "lock": None}
+                  "max_deviation_pct": None, "gated_col": None, "lock": None, "building_id_col": None}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
                      "cell_m": None, "gap_band": None, "max_walk_m": None,  # cell_m: as the library, by band
                      "enabled": True, "dem": None,
@@ -463,6 +463,8 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
                     lambda v: isinstance(v, str) and re.fullmatch(r"[0-9]{6}", _object_type_text(v)) is not None),
     "blocks": ("the name of the units' block (街坊) column", lambda v: isinstance(v, str) and v.strip() != ""),
     "gated_col": ("the name of the units' gated estate (小区) column", lambda v: isinstance(v, str) and v.strip() != ""),
+    "building_id_col": ("the name of the buildings' id column (楼号), naming them in the report",
+                        lambda v: isinstance(v, str) and v.strip() != ""),
     "lock": ("a lock list as --lock takes it: a file of unit_id, or of grid_id (\"locked.csv\", or { path = "
              "\"plan.gpkg\", layer = \"grids\" }), or a list of grid ids such as [\"C01-02\", \"C01-05\"]", _lock_ok),
     "balance": ("\"band\" (any size in the band, streets first) or \"equal\" (grids near the mean size)",

@@ -133,12 +133,14 @@ def _units_from_buildings(project: Project, layers: dict, edges, report: Report)
     --from-buildings --roads NETWORK`` cuts them) into street blocks."""
     from spatial.grids._footprints import say_over_band
     from spatial.grids.tessellation import units_from_buildings
-    from spatial.io._rownames import file_row_names
+    from spatial.io._rownames import building_id_column, building_names
 
     spec = project.inputs["buildings"]
     roads = grid_roads(project, layers, report)
-    buildings = layers["buildings"]  # (the report names them as the planner finds them: fid 12, row 12)
-    buildings = buildings.set_axis(file_row_names(spec.path, spec.layer, len(buildings)))
+    buildings = layers["buildings"]  # (the report names them as the planner finds them: 楼号 12栋 (fid 12), row 12)
+    bid = building_id_column(buildings, project.grids.get("building_id_col"), layer=spec.path.name,
+                             option="[grids] building_id_col")
+    buildings = buildings.set_axis(building_names(buildings, spec.path, spec.layer, bid))
     units = units_from_buildings(buildings, layers["communities"],
                                  roads=roads if roads is not None else edges,
                                  households_col=spec.options.get("households_col", "households"),
@@ -218,6 +220,11 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
                                        by=_split_key(project, layers["communities"]), **options)
     layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
+    if "buildings" in layers:  # a footprint in parts: the grids drawn holding its parts, where more than one
+        from spatial.grids._footprints import name_grids_of_parts
+
+        name_grids_of_parts(report.rows, result.units,
+                            unit_id_col=_opt(project, "units", "id_col", "unit_id"))
     _extend_once(report, result.report, layers)
 
 
