@@ -19,12 +19,28 @@ from spatial.io.workbook import header
 from spatial.maps import _style as st
 from spatial.maps._data import jsonable
 
-__all__ = ["gap_names", "site_names_by_id", "fill_columns", "fill_fields", "unfilled_note", "sites_by_title"]
+__all__ = ["gaps_with_homes", "gap_names", "site_names_by_id", "fill_columns", "fill_fields", "unfilled_note", "sites_by_title"]
 
 #: One gap of a site's ``gaps``: ``G001 (1,011)``.
 _LISTED = re.compile(r"([^\s,()]+) \(([^)]*)\)")
 #: Between names in a list, as each language writes it.
 _AND = {"zh": "、", "en": ", "}
+
+
+def gaps_with_homes(gaps, households_col: str = "households"):
+    """``gaps`` without those of 0 households: beyond the band, but where nobody lives (a park, water,
+    road land; the coverage gives them no rank and says 无住户，不需新站), so no gap on a map, in the KMZ
+    or in a site's fills; a gap whose households are not known is kept.
+
+    Examples
+    --------
+    >>> gaps_with_homes(pd.DataFrame({"gap_id": ["G001", "G002", "N001"], "households": [50, 0, None]}))["gap_id"].tolist()
+    ['G001', 'N001']
+    """
+    col = None if gaps is None else households_col if households_col in gaps.columns else "households"
+    if col is None or col not in gaps.columns:
+        return gaps
+    return gaps[~(pd.to_numeric(gaps[col], errors="coerce") == 0).to_numpy()]
 
 
 def gap_names(gaps: pd.DataFrame | None) -> dict[str, str]:
