@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from spatial.core._frames import lines_frame
@@ -20,6 +19,7 @@ from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMAL
                                 UNIT_FIELDS, display_geometry, gap_notes, head_props, jsonable, layer_json, names_of,
                                 off_network, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
+from spatial.maps._fills import no_homes
 from spatial.maps._legend import HATCH
 from spatial.maps._speed import sites_at_speed
 from spatial.maps._tables import site_table
@@ -128,13 +128,6 @@ def isochrones(m, state, lang, report, isochrones, band_list, colours) -> None:
         layer.options["z"] = st.Z["isochrones"] + len(band_list) - band_list.index(b)
         layer.options["key"] = f"isochrones-{b}"
         layer.options_js = st.to_js(layer.options)
-
-
-def no_homes(demand, households_col) -> np.ndarray:
-    """Units of 0 households (parks, water, road land): drawn apart, not by their walk's band."""
-    if households_col not in demand.columns:
-        return np.zeros(len(demand), bool)
-    return (pd.to_numeric(demand[households_col], errors="coerce") == 0).to_numpy()
 
 
 def demand(m, state, lang, report, demand, band_list, colours, households_col) -> None:
