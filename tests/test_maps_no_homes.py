@@ -178,3 +178,27 @@ def test_the_browser_draws_the_hatch_on_svg_and_on_canvases(tmp_path, monkeypatc
         assert not logs
     finally:
         driver.quit()
+
+
+def test_the_geopackage_s_qgis_style_hatches_the_units_of_no_households(tmp_path):
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    from spatial.io.writers import write_layers
+    from spatial.maps._gis_styles import qgis_styles
+
+    demand, stations, _, _ = _street()
+    path = write_layers({"demand": demand}, tmp_path / "c.gpkg", styles=qgis_styles({"demand": demand}))
+    with sqlite3.connect(path) as con:
+        (qml,) = con.execute("select styleQML from layer_styles where f_table_name = 'demand'").fetchone()
+    renderer = ET.fromstring(qml[qml.index("<qgis"):]).find("renderer-v2")
+    assert renderer.get("attr") == "CASE WHEN \"households\" = 0 THEN 'no homes' ELSE \"band\" END"
+    cats = {c.get("value"): c for c in renderer.find("categories")}
+    assert set(cats) == {"5min", "15min", "beyond", "unreachable", "no homes"}
+    assert cats["no homes"].get("label") == "无住户（公园、水面、道路等）"
+    symbol = next(s for s in renderer.find("symbols") if s.get("name") == cats["no homes"].get("symbol"))
+    brushes = [{p.get("k"): p.get("v") for p in layer.findall("prop")}["style"] for layer in symbol.findall("layer")]
+    assert brushes == ["solid", "b_diagonal"]
+    # without a households column the units are drawn by band alone, as before
+    plain = qgis_styles({"demand": demand.drop(columns="households")})["demand"]
+    assert 'attr="band"' in plain and "no homes" not in plain
