@@ -240,7 +240,10 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
                 handles.append(Patch(color=colour, label=label))
         if empty.any():
             look = dict(facecolor=NO_HOMES_COLOUR, edgecolor=HATCH, hatch="////", linewidth=0)
-            dm[empty].plot(ax=ax, zorder=1, **look)
+            land = dm.geometry[empty]
+            if land.geom_type.isin(["Polygon", "MultiPolygon"]).all():  # hatched as one shape: each of the
+                land = gpd.GeoSeries([land.union_all()], crs=crs)  # demo's 568 alone took 1.3 CPU-s more
+            land.plot(ax=ax, zorder=1, **look)
             handles.append(Patch(**look, label=TEXT["zh" if zh else "en"]["no_homes"]))
     gap_labels = []
     gaps = None if gaps is None else gaps_with_homes(gaps)  # (a park beyond the band is no gap)
