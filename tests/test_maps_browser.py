@@ -326,7 +326,7 @@ def _uncovered_unit(demo):
     """An uncovered unit with a reason, clear of station markers (a unit too far from the
     network first, the commonest reason)."""
     demand = demo["coverage_demand"]
-    far = demand[demand["reason"].fillna("").str.len() > 0]
+    far = demand[(demand["reason"].fillna("").str.len() > 0) & (demand["households"] > 0)]  # (none: 无住户)
     far = far.iloc[np.argsort((far["reason"] != "too far from network").to_numpy(), kind="stable")]
     inside, clear = inner_points(far, demo["stations"], inset_m=8, clear_m=80)
     i = int(np.flatnonzero(clear)[0])

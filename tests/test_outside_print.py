@@ -449,7 +449,8 @@ return Array.from(document.querySelectorAll('.sp-legend')).map(function (box) {
   return Array.from(box.querySelectorAll('.sp-swatch')).map(function (s) {
     var c = getComputedStyle(s), line = parseFloat(c.height) === 0;
     return {row: s.parentElement.textContent, colour: line ? c.borderTopColor : c.backgroundColor,
-            shape: parseFloat(c.borderTopLeftRadius) > 0 ? 'round' : line ? 'line ' + c.borderTopStyle : 'box'};
+            shape: parseFloat(c.borderTopLeftRadius) > 0 ? 'round' : line ? 'line ' + c.borderTopStyle
+                   : c.backgroundImage !== 'none' ? 'hatch' : 'box'};
   });
 });"""
 
@@ -470,9 +471,11 @@ def test_the_legend_rows_stay_apart_in_grey_by_colour_or_by_shape(browser, tmp_p
     # and did not match the map. Now a row is told
     # from every other row of the same swatch shape by at least 10 in grey and with deuteranopia
     # and protanopia: the gaps' swatch is a dashed line and the stations' a round marker, as drawn,
-    # and the fills are shown at the opacity they are drawn with.
-    communities, demand, stations = _street(5)
-    demand["band"] = ["5min", "10min", "15min", "beyond", "unreachable"]
+    # and the fills are shown at the opacity they are drawn with. Units of no households (a park)
+    # are hatched on the map and in the legend (8 December 2026): told apart by the hatch.
+    communities, demand, stations = _street(6)
+    demand["band"] = ["5min", "10min", "15min", "beyond", "unreachable", "beyond"]
+    demand.loc[5, "households"] = 0
     gaps = gpd.GeoDataFrame({"gap_id": [1], "rank": [1], "households": [100]},
                             geometry=[communities.geometry.iloc[3]], crs=UTM)
     grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2", "G3"], "households": [250, 400, 620]},
@@ -480,7 +483,9 @@ def test_the_legend_rows_stay_apart_in_grey_by_colour_or_by_shape(browser, tmp_p
     for name, m in (("coverage", coverage_map(demand, stations, gaps=gaps, communities=communities)),
                     ("grids", grid_map(grids))):
         _open(browser, save_map(m, tmp_path / f"{name}.html"), 1400, 900)
-        for rows in browser.execute_script(LEGEND_SWATCHES):
+        legends = browser.execute_script(LEGEND_SWATCHES)
+        assert (name == "coverage") == any(r["shape"] == "hatch" and "无住户" in r["row"] for rows in legends for r in rows)
+        for rows in legends:
             for vision in ("grey", "deuteranopia", "protanopia"):
                 for i, a in enumerate(rows):
                     for b in rows[i + 1:]:

@@ -196,7 +196,8 @@ def test_a_gap_without_households_is_not_said_to_need_a_station(tmp_path):
     """On the demo's coverage map and KMZ, 7 of 42 gaps beyond 15 minutes (G036-G042) hold units of
     0 households; coverage_gaps leaves them unranked, the workbook ranks 'service gaps by
     households', but the popup and the placemark said 距站点过远：需新站 (a station is needed) over
-    户数 0. They now say no station is needed; ranked gaps as before."""
+    户数 0. They now say no station is needed; ranked gaps as before. Since 8 December 2026 the KMZ
+    leaves such a gap out (no placemark: no gap where nobody lives); the popup words stay for the sheet."""
     import zipfile
 
     import geopandas as gpd
@@ -218,4 +219,5 @@ def test_a_gap_without_households_is_not_said_to_need_a_station(tmp_path):
     path = results_kmz(tmp_path / "gaps.kmz", {"gaps": gaps})
     with zipfile.ZipFile(path) as z:
         kml = z.read("doc.kml").decode("utf-8")
-    assert kml.count("距站点过远：需新站") == 2 and kml.count("距站点过远：无住户，不需新站") == 2  # description, data
+    assert kml.count("距站点过远：需新站") == 2 and kml.count("距站点过远：无住户，不需新站") == 0  # description, data
+    assert kml.count("<Placemark") == 2  # G001 and N001

@@ -184,10 +184,10 @@ def _cmd_site(args: argparse.Namespace) -> int:
         exact=not args.no_exact, time_limit_s=args.time_limit_s, dem=dem, max_snap_m=args.max_snap_m,
         candidate_spacing_m=args.candidate_spacing_m or SPACING_M, **walk_opts, **bands, **cols,
     )
-    gaps = None
-    if len(stations):  # which gaps each site fills, the gaps spatial coverage draws with these walks
-        gaps, sites = _gap_fills(args, demand, stations, network, result, dem, walk_opts, bands, cols)
-        result = replace(result, sites=sites)
+    # which gaps each site fills, the gaps spatial coverage draws with these walks; with no station every
+    # home is in one (until 8 December 2026 no gaps layer was written then)
+    gaps, sites = _gap_fills(args, demand, stations, network, result, dem, walk_opts, bands, cols)
+    result = replace(result, sites=sites)
     lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
     if gaps is not None and gaps["rank"].notna().any():  # (none: every home within the band, or no walk reaches it)
         lines.insert(len(result.sites), _unfilled_line(gaps, result.band.label))
@@ -225,14 +225,36 @@ def _gap_fills(args: argparse.Namespace, demand, stations, network, result, dem,
     from spatial.coverage.walks import walking_coverage
     from spatial.siting.sites import fill_gaps
 
-    scored = walking_coverage(demand, stations, network, max_snap_m=args.max_snap_m, speed_kmh=args.speed_kmh,
-                              dem=dem, **walk_opts, **bands)
+    if len(stations):
+        scored = walking_coverage(demand, stations, network, max_snap_m=args.max_snap_m, speed_kmh=args.speed_kmh,
+                                  dem=dem, **walk_opts, **bands)
+    else:
+        scored = _no_station_walks(demand, network, args.max_snap_m, walk_opts)
     gaps, labelled = coverage_gaps(scored, network, band=result.band.label, max_snap_m=args.max_snap_m,
                                    households_col=cols["households_col"], population_col=cols["population_col"],
                                    detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, dem=dem,
                                    barriers=walk_opts["barriers"], gates=walk_opts["gates"], points=True)
     gaps, sites = fill_gaps(gaps, result, labelled["gap_id"], cols["households_col"])
     return gaps.to_crs(demand.crs), sites
+
+
+def _no_station_walks(demand, network, max_snap_m: float, walk_opts: dict):
+    """``demand`` as ``walking_coverage`` would score it with no station at all: every home that
+    reaches the network (``access``, ``off_network_m`` and ``reason`` as it snaps them) beyond every
+    band, the others unreachable, so that its gaps are drawn as with stations."""
+    import numpy as np
+
+    from spatial.coverage.bands import BEYOND, UNREACHABLE
+    from spatial.coverage.walks import barrier_lines, gate_points
+    from spatial.network.snapping import layer_xy, snap_walks
+
+    snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
+                      max_off_network_m=walk_opts["max_off_network_m"], detour_factor=walk_opts["detour_factor"],
+                      gates_xy=gate_points(walk_opts["gates"], network),
+                      barriers=barrier_lines(walk_opts["barriers"], network))
+    return demand.assign(walk_m=np.inf, walk_min=np.inf, nearest_station=None,
+                         band=np.where(snap.ok, BEYOND, UNREACHABLE), reason=snap.reason, access=snap.access,
+                         off_network_m=snap.off_network_m)
 
 
 def _unfilled_line(gaps, band: str) -> str:

@@ -420,8 +420,11 @@ def write_workbook(
         gaps = _no_shapes(gaps).drop(columns=["area_m2", "band"], errors="ignore")
         if "cause" in gaps.columns:  # in the maps' and the KMZ's words: 缺少路网数据：无住户，不需补图
             gaps = gaps.assign(cause=cause_words(gaps, lang))
-        if "filled_by" in gaps.columns:  # a gap no proposed site reaches, said (the map's words)
-            gaps = gaps.assign(filled_by=gaps["filled_by"].fillna("").replace("", NO_SITE_WORDS[lang]))
+        if "filled_by" in gaps.columns:  # a gap no proposed site reaches, said (the map's words); blank for one of
+            said = gaps["filled_by"].fillna("").replace("", NO_SITE_WORDS[lang])  # no households (its 成因 says
+            if "households" in gaps.columns:  # 无住户，不需新站; until 8 December 2026 it read 无新站可达)
+                said = said.where(pd.to_numeric(gaps["households"], errors="coerce").ne(0), "")
+            gaps = gaps.assign(filled_by=said)
         add("gaps", gaps.rename(columns={"rank": "gap_rank"}))  # ranked by households, as the maps say
     if station_load is not None and len(station_load):
         # as station_load.csv (none of a 站长's details), its reasons and blank areas in words

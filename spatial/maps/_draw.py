@@ -19,6 +19,8 @@ from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMAL
                                 UNIT_FIELDS, display_geometry, gap_notes, head_props, jsonable, layer_json, names_of,
                                 off_network, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
+from spatial.maps._fills import no_homes
+from spatial.maps._legend import HATCH
 from spatial.maps._speed import sites_at_speed
 from spatial.maps._tables import site_table
 
@@ -26,7 +28,7 @@ from spatial.maps._tables import site_table
 GAP_LABELS = 10
 #: The layers of homes, whose points are drawn to :data:`~spatial.maps._data.HOME_POINT_DECIMALS`, and
 #: the gaps, whose outlines are drawn round homes' points (all their coordinates so).
-HOME_LAYERS = ("demand_covered", "demand_uncovered")
+HOME_LAYERS = ("demand_covered", "demand_uncovered", "demand_empty")
 GAP_LAYERS = ("gaps",)
 
 
@@ -129,16 +131,23 @@ def isochrones(m, state, lang, report, isochrones, band_list, colours) -> None:
 
 
 def demand(m, state, lang, report, demand, band_list, colours, households_col) -> None:
+    """The units by the nearest band reaching them, those beyond every band and those no walk
+    reaches; units of 0 households apart, hatched (无住户): a park beyond 15 minutes is no gap, a
+    road strip within 5 minutes no coverage (until 8 December 2026 both were coloured by band)."""
     cols = [c if c != "households" else households_col for c in UNIT_FIELDS]
-    uncovered = ~demand["band"].astype(str).isin(band_list)
-    for mask, key in ((~uncovered, "demand_covered"), (uncovered, "demand_uncovered")):
-        part = demand[mask.to_numpy()]
+    uncovered = ~demand["band"].astype(str).isin(band_list).to_numpy()
+    empty = no_homes(demand, households_col)
+    for mask, key in ((~uncovered & ~empty, "demand_covered"), (uncovered & ~empty, "demand_uncovered"),
+                      (empty, "demand_empty")):
+        part = demand[mask]
         if part.empty:
             continue
         props, fields = popup_props(part, cols, lang, names=state["names"])
         raw = part["band"].astype(str)
         uid = jsonable(part["unit_id"], "unit_id") if "unit_id" in part.columns else None
         summary = [r if r else b for b, r in zip(props["band"], props.get("reason", [None] * len(part)))]
+        if key == "demand_empty":  # a folded line under a gap or grid says it: 居民单元 C04-0073 · 无住户
+            summary = [st.text(lang, "no_homes_short")] * len(part)
         sub = props.pop("community", None)  # the community heads the popup, not a row
         fields = [f for f in fields if f[0] != "community"]
         props.update(head_props(len(part), title=uid, sub=sub, summary=summary))
@@ -146,12 +155,30 @@ def demand(m, state, lang, report, demand, band_list, colours, households_col) -
             styles = [{"color": colours[b], "weight": 0.5, "fillColor": colours[b], "fillOpacity": st.COVERED_OPACITY,
                        "radius": 3} for b in band_list]
             index = [band_list.index(b) for b in raw]
+        elif key == "demand_empty":  # (map.js spHatch: an SVG or canvas pattern of `hatch` over the fill)
+            styles = [{"color": HATCH, "weight": 0.5, "fillColor": st.NO_HOMES_COLOUR, "hatch": HATCH,
+                       "fillOpacity": st.NO_HOMES_OPACITY, "radius": 2.5}]
+            index = None
         else:
             styles = [{"color": c, "weight": 0.5, "fillColor": c, "fillOpacity": st.UNCOVERED_OPACITY, "radius": 3.5}
                       for c in (st.BEYOND_COLOUR, st.UNREACHABLE_COLOUR)]
             index = (raw == "unreachable").astype(int).to_numpy()
         add_layer(m, part, key, name=st.text(lang, key), kind="kind_unit", props=props, fields=fields,
                    styles=styles, style_index=index, state=state, report=report)
+
+
+def demand_rows(lang, demand, band_list, colours, households_col, gaps) -> list[tuple]:
+    """The coverage legend's rows, as drawn: the bands, beyond and unreachable, units with no homes
+    (hatched, when there are any), the gaps (a dashed line, when drawn) and the stations (a dot)."""
+    rows = [(st.faded(colours[b], st.COVERED_OPACITY), st.band_reach(lang, b)) for b in band_list]
+    rows += [(st.faded(c, st.UNCOVERED_OPACITY), st.text(lang, k))
+             for c, k in ((st.BEYOND_COLOUR, "beyond"), (st.UNREACHABLE_COLOUR, "unreachable"))]
+    if no_homes(demand, households_col).any():
+        rows.append((st.faded(st.NO_HOMES_COLOUR, st.NO_HOMES_OPACITY), st.text(lang, "no_homes"), "hatch"))
+    if gaps is not None and len(gaps):  # no swatch for a layer that is not drawn
+        rows.append((st.GAP_COLOUR, st.gaps_name(lang, gaps), "dash"))  # drawn as dashed outlines
+    rows.append((st.STATION_COLOUR, st.text(lang, "stations"), "point"))
+    return rows
 
 
 def fill_rows(frame, lang: str, props: dict, fields: list, **named) -> None:

@@ -1,6 +1,7 @@
 """What a new site brings and which gaps it fills (:mod:`spatial.siting._fills`), as the maps'
 popups and the KMZ's placemarks say it: a site's households newly within each band below the one
-sited for and the gaps it fills, a gap's new sites and the households they bring within the band.
+sited for and the gaps it fills, a gap's new sites and the households they bring within the band;
+and where nobody lives: units of 0 households, drawn apart, and gaps of 0 households, no gaps.
 
 Gaps and sites are named as the map labels them (``#1`` for gap G001, ``建议新站 1`` for NEW001;
 an unranked gap by its id, as its popup's title), not by ids the map does not show; the words
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from spatial.io._sheetwords import NO_SITE_WORDS, UNFILLED_WORDS
@@ -19,12 +21,43 @@ from spatial.io.workbook import header
 from spatial.maps import _style as st
 from spatial.maps._data import jsonable
 
-__all__ = ["gap_names", "site_names_by_id", "fill_columns", "fill_fields", "unfilled_note", "sites_by_title"]
+__all__ = ["no_homes", "gaps_with_homes", "gap_names", "site_names_by_id", "fill_columns", "fill_fields", "unfilled_note", "sites_by_title"]
 
 #: One gap of a site's ``gaps``: ``G001 (1,011)``.
 _LISTED = re.compile(r"([^\s,()]+) \(([^)]*)\)")
 #: Between names in a list, as each language writes it.
 _AND = {"zh": "、", "en": ", "}
+
+
+def no_homes(units: pd.DataFrame, households_col: str = "households") -> np.ndarray:
+    """Which ``units`` have 0 households (parks, water, road land): the maps draw them apart, hatched
+    (无住户), not by their walk's band; none without the column (a unit whose households are not
+    known is drawn by its band).
+
+    Examples
+    --------
+    >>> no_homes(pd.DataFrame({"households": [120, 0, None]})).tolist(), no_homes(pd.DataFrame({"x": [1]})).tolist()
+    ([False, True, False], [False])
+    """
+    if households_col not in units.columns:
+        return np.zeros(len(units), bool)
+    return (pd.to_numeric(units[households_col], errors="coerce") == 0).to_numpy()
+
+
+def gaps_with_homes(gaps, households_col: str = "households"):
+    """``gaps`` without those of 0 households: beyond the band, but where nobody lives (a park, water,
+    road land; the coverage gives them no rank and says 无住户，不需新站), so no gap on a map, in the KMZ
+    or in a site's fills; a gap whose households are not known is kept.
+
+    Examples
+    --------
+    >>> gaps_with_homes(pd.DataFrame({"gap_id": ["G001", "G002", "N001"], "households": [50, 0, None]}))["gap_id"].tolist()
+    ['G001', 'N001']
+    """
+    col = None if gaps is None else households_col if households_col in gaps.columns else "households"
+    if col is None or col not in gaps.columns:
+        return gaps
+    return gaps[~(pd.to_numeric(gaps[col], errors="coerce") == 0).to_numpy()]
 
 
 def gap_names(gaps: pd.DataFrame | None) -> dict[str, str]:

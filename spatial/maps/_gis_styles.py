@@ -24,12 +24,15 @@ import numpy as np
 import shapely
 
 from spatial.maps import _style as st
+from spatial.maps._legend import HATCH
 
 __all__ = ["Look", "layer_looks", "qgis_styles", "kml_styles", "GEOMETRY_TYPES", "POINT_LAYERS"]
 
 #: QGIS version the QML is written for (3.x reads it; older 3.x read the ``prop`` elements).
 _QGIS_VERSION = "3.28.0"
 _UNCOVERED = ("beyond", "unreachable")
+#: The class of the homes layer's units of 0 households in QGIS (its renderer's expression names it).
+NO_HOMES = "no homes"
 #: The layers of points whatever their rows; :data:`GEOMETRY_TYPES` declares them so when empty.
 POINT_LAYERS = ("stations", "sites")
 #: The geometry type of this package's result layers, declared for them when they have no rows
@@ -82,7 +85,13 @@ def layer_looks(layers: Mapping[str, gpd.GeoDataFrame | None], lang: str = "zh")
             for b, c in zip(_UNCOVERED, (st.BEYOND_COLOUR, st.UNREACHABLE_COLOUR)):
                 classes[b] = (st.band_reach(lang, b), {"color": c, "weight": 0.5, "fillColor": c, "fillOpacity": 0.85,
                                                        "radius": 3.5})
-            out[name] = Look("band", classes)
+            column = "band"
+            if "households" in cols:  # land with no homes hatched whatever its walk's band, as on the web maps
+                classes[NO_HOMES] = (st.text(lang, "no_homes"), {
+                    "color": HATCH, "weight": 0.5, "fillColor": st.NO_HOMES_COLOUR, "fillOpacity": st.NO_HOMES_OPACITY,
+                    "hatch": HATCH, "radius": 2.5})
+                column = f"CASE WHEN \"households\" = 0 THEN '{NO_HOMES}' ELSE \"band\" END"
+            out[name] = Look(column, classes)
         elif name == "isochrones" and "band" in cols:
             out[name] = Look("band", {b: (st.text(lang, "service_area", band=st.band_label(lang, b)),
                                           {"color": colours[b], "weight": 1, "fillColor": colours[b],
@@ -121,7 +130,8 @@ def qgis_styles(layers: Mapping[str, gpd.GeoDataFrame | None], lang: str = "zh")
 def kml_styles(layers: Mapping[str, gpd.GeoDataFrame | None], lang: str = "zh") -> dict[str, tuple]:
     """``{layer: (column, {value: style})}`` for :func:`spatial.io.kml.write_kml`'s ``styles=``."""
     return {name: (look.column, {v: style for v, (_, style) in look.classes.items()})
-            for name, look in layer_looks(layers, lang).items()}
+            for name, look in layer_looks(layers, lang).items()
+            if look.column is None or look.column in layers[name].columns}  # (a QGIS expression: no KML style)
 
 
 def _rgba(colour: str, opacity: float = 1.0) -> str:
@@ -151,6 +161,9 @@ def _symbol(parent: ET.Element, name: str, kind: str, style: dict) -> None:
         _props(layer, {"color": fill, "style": "solid" if style.get("fill", True) else "no", "outline_color": line,
                        "outline_style": dash, "outline_width": width, "outline_width_unit": "Pixel",
                        "joinstyle": "round"})
+        if style.get("hatch"):  # grey lines over the light fill (QGIS's diagonal brush)
+            layer = ET.SubElement(symbol, "layer", {"class": "SimpleFill", "enabled": "1", "locked": "0", "pass": "0"})
+            _props(layer, {"color": _rgba(style["hatch"]), "style": "b_diagonal", "outline_style": "no"})
     elif kind == "line":
         layer = ET.SubElement(symbol, "layer", {"class": "SimpleLine", "enabled": "1", "locked": "0", "pass": "0"})
         _props(layer, {"line_color": line, "line_style": dash, "line_width": width, "line_width_unit": "Pixel",

@@ -8,9 +8,7 @@ not depend on the maps.
 
 from __future__ import annotations
 
-import html
 import json
-import math
 import re
 
 import pandas as pd
@@ -18,9 +16,9 @@ import pandas as pd
 from spatial.core._words import plural
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
 from spatial.core.checks import reason_zh
-from spatial.core.checks import round_half_up
 from spatial.coverage._hints import OFF_EN, OFF_ZH, SYSTEM_NAMES, SYSTEM_ZH, read_hint
 from spatial.io.workbook import COLUMNS as SHEET_COLUMNS
+from spatial.maps._legend import SWATCH_SHAPES, faded, legend_html, swatch_row, table_html  # noqa: F401
 
 # The classes an official tells apart (grid status; covered bands and uncovered homes) stay apart
 # for the 1 man in 12 with a red-green deficiency and on a black-and-white printer: pale to dark
@@ -42,6 +40,10 @@ BEYOND_COLOUR = "#cc3399"
 UNREACHABLE_COLOUR = "#2d004b"
 #: Fill opacity of residential units drawn by band: covered, and not covered.
 COVERED_OPACITY, UNCOVERED_OPACITY = 0.8, 0.85
+#: Units of 0 households (parks, water, road land): a light neutral fill hatched in grey
+#: (:data:`spatial.maps._legend.HATCH`), whatever their walk, so that land where nobody lives reads
+#: neither as covered nor as a gap; their households by band are 0 either way.
+NO_HOMES_COLOUR, NO_HOMES_OPACITY = "#f0f0f0", 0.9
 GAP_COLOUR = "#6a3d9a"
 STATION_COLOUR = "#08306b"
 SITE_COLOUR = "#ffd700"
@@ -54,7 +56,7 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 #: Drawing order by meaning: areas under units, units under outlines, points on top. Each layer
 #: gets its own Leaflet pane at this z-index, so toggling a layer never changes the order.
 Z = {"network": 405, "isochrones": 410, "gaps": 420, "units": 430, "demand_covered": 430,
-     "demand_uncovered": 432, "grids": 440, "communities": 445, "stations": 460, "sites": 465}
+     "demand_uncovered": 432, "demand_empty": 428, "grids": 440, "communities": 445, "stations": 460, "sites": 465}
 #: Label priority: a label hides where it would overlap one of higher priority.
 LABEL_PRIORITY = {"sites": 5, "gaps": 4, "communities": 3, "grids": 2}
 
@@ -67,6 +69,9 @@ TEXT = {
         "service_area": "{band}服务圈",
         "demand_covered": "已覆盖居民单元",
         "demand_uncovered": "未覆盖居民单元",
+        "demand_empty": "无住户单元",
+        "no_homes": "无住户（公园、水面、道路等）",
+        "no_homes_short": "无住户",
         "gaps": "服务盲区（按户数排名）",
         "gaps_band": "服务盲区（{band}外，按户数排名）",
         "stations": "党群服务中心/站",
@@ -149,6 +154,9 @@ TEXT = {
         "service_area": "{band} service area",
         "demand_covered": "Units covered",
         "demand_uncovered": "Units not covered",
+        "demand_empty": "Units with no homes",
+        "no_homes": "No homes (parks, water, road land)",
+        "no_homes_short": "no homes",
         "gaps": "Coverage gaps (ranked by households)",
         "gaps_band": "Coverage gaps beyond {band} (ranked by households)",
         "stations": "Party-mass service stations",
@@ -519,68 +527,6 @@ def script_safe(js: str) -> str:
         .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
         .replace("{{", "{\\u007b").replace("{%", "{\\u0025").replace("{#", "{\\u0023")
     )
-
-
-#: Legend swatch shapes beyond the filled box: an outline, a dashed outline, a point marker (the
-#: shape drawn on the map, so that a row is told by its shape where colours print as one grey).
-SWATCH_SHAPES = ("line", "dash", "point")
-
-
-def swatch_row(colour: str, label: str, *, line: bool = False, shape: str = "") -> str:
-    """One legend row: a colour swatch (a filled box; ``shape`` ``"line"`` or ``line=True`` a
-    line for outlines, ``"dash"`` a dashed line, ``"point"`` a round marker) and escaped text."""
-    shape = "line" if line and not shape else shape
-    if shape in ("line", "dash"):
-        swatch = f'<span class="sp-swatch sp-{shape}" style="border-top-color:{colour};"></span>'
-    elif shape == "point":
-        swatch = f'<span class="sp-swatch sp-point" style="background:{colour};"></span>'
-    else:
-        swatch = f'<span class="sp-swatch" style="background:{colour};"></span>'
-    return f"<div>{swatch}{html.escape(label)}</div>"
-
-
-def faded(colour: str, opacity: float) -> str:
-    """``colour`` (``#rrggbb``) at ``opacity`` as CSS ``rgba()``: a legend swatch as the fill is drawn.
-
-    Examples
-    --------
-    >>> faded("#cc3399", 0.85)
-    'rgba(204,51,153,0.85)'
-    """
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{opacity:g})"
-
-
-def legend_html(title: str, rows: list[tuple], notes: list[str], *, synthetic: str = "") -> str:
-    """Legend HTML: a title, swatch rows ``(colour, label)`` or ``(colour, label, shape)`` with a
-    shape of :data:`SWATCH_SHAPES`, notes, and a synthetic-data note."""
-    parts = [f"<h4>{html.escape(title)}</h4>"]
-    parts += [swatch_row(r[0], r[1], shape=r[2] if len(r) > 2 else "") for r in rows]
-    parts += [f'<div class="sp-note">{html.escape(n)}</div>' for n in notes]
-    if synthetic:
-        parts.append(f'<div class="sp-note sp-synthetic">{html.escape(synthetic)}</div>')
-    return "".join(parts)
-
-
-def table_html(title: str, header: list[str], rows: list[list]) -> str:
-    """An escaped HTML table; numbers right-aligned, floats to one decimal (a missing one, such
-    as the share of a community without households, as ``—``); a cell given as ``(name, small)``
-    shows ``small`` in small print after ``name``."""
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = []
-        for v in row:
-            if isinstance(v, tuple):
-                name, small = v
-                small_html = f' <span class="sp-small">{html.escape(small)}</span>' if small else ""
-                cells.append(f"<td>{html.escape(name)}{small_html}</td>")
-                continue
-            cls = ' class="sp-num"' if isinstance(v, (int, float)) else ""
-            shown = (("—" if math.isnan(v) else f"{round_half_up(v, 1):.1f}") if isinstance(v, float) else str(v))
-            cells.append(f"<td{cls}>{html.escape(shown)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f"<h4>{html.escape(title)}</h4><table><tr>{head}</tr>" + "".join(body) + "</table>")
 
 
 def credit_list(credits) -> list[str]:

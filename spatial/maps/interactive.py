@@ -34,6 +34,7 @@ from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, file_status, grid_notes, head_props, jsonable,
                                 popup_props, short_labels, station_id_column, with_station_reasons)
+from spatial.maps._fills import gaps_with_homes
 from spatial.maps._speed import at_map_speed, left_out_notes, speed_notice, summary_at_speed, walks_slope
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._tables import coverage_table, grid_table
@@ -437,6 +438,7 @@ def coverage_map(
     at = at_map_speed(demand, speed_kmh, band_col, band_list, gaps=gaps, isochrones=isochrones, stations=stations,
                       slope=(slope := walks_slope(demand, slope, lang)))  # walks on a DEM: said by the speed
     demand, speed_kmh, gaps, isochrones, stations = at.demand, at.speed_kmh, at.gaps, at.isochrones, at.stations
+    gaps = None if gaps is None else gaps_with_homes(gaps, households_col)  # (a park beyond the band is no gap)
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
     own = m is None
@@ -466,12 +468,7 @@ def coverage_map(
     synthetic = _synthetic(synthetic_note, demand, stations, communities,
                            *([] if sites is None else [sites]))
     m15 = round(speed_kmh * 1000 / 60 * 15)
-    rows = [(st.faded(colours[b], st.COVERED_OPACITY), st.band_reach(lang, b)) for b in band_list]   # as drawn
-    rows += [(st.faded(c, st.UNCOVERED_OPACITY), st.text(lang, k))
-             for c, k in ((st.BEYOND_COLOUR, "beyond"), (st.UNREACHABLE_COLOUR, "unreachable"))]
-    if gaps is not None and len(gaps):  # no swatch for a layer that is not drawn
-        rows.append((st.GAP_COLOUR, st.gaps_name(lang, gaps), "dash"))   # drawn as dashed outlines
-    rows.append((st.STATION_COLOUR, st.text(lang, "stations"), "point"))
+    rows = draw.demand_rows(lang, demand, band_list, colours, households_col, gaps)  # as drawn
     syn = _synthetic_once(state, lang, synthetic)
     # on slopes 15 minutes reach 1000 m on the flat only (uphill less, slightly downhill more)
     flat = ("平地上 " if lang == "zh" else " on the flat") if slope else ""

@@ -24,7 +24,7 @@ from spatial.io.kml import write_kml
 from spatial.maps._data import (GAP_FIELDS, HOME_POINT_DECIMALS, STATION_FIELDS, VALUE_WORDS, cause_words,
                                 display_geometry, gap_notes, grid_notes, jsonable, names_of, walls_notes)
 from spatial.maps._draw import typed_stations
-from spatial.maps._fills import fill_fields, gap_names, site_names_by_id
+from spatial.maps._fills import fill_fields, gap_names, gaps_with_homes, site_names_by_id
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, site_names, text
 
@@ -73,6 +73,8 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     >>> back["Name"].iloc[0], back["description"].iloc[0].split("<br>\\n")[2]
     ('C01-01', '户数: 375')
     """
+    if layers.get("gaps") is not None:  # a gap of no households (a park beyond the band) is none: no placemark
+        layers = {**layers, "gaps": gaps_with_homes(layers["gaps"])}
     which = {n: spec for n, spec in KMZ_LAYERS.items() if layers.get(n) is not None and len(layers[n])}
     folder = {n: spec[0][0 if lang == "zh" else 1] for n, spec in which.items()}
     shown = {n: layers[n] for n in which}

@@ -16,10 +16,13 @@ from spatial.core.checks import marked_synthetic, require_crs, round_half_up
 from spatial.core.errors import GeometryError
 from spatial.coverage.bands import UNREACHABLE, band_words
 from spatial.maps._data import off_network, with_station_reasons
+from spatial.maps._fills import gaps_with_homes, no_homes
+from spatial.maps._legend import HATCH
 from spatial.maps._style import (
     BAND_COLOURS,
     BEYOND_COLOUR,
     GAP_COLOUR,
+    NO_HOMES_COLOUR,
     SITE_COLOUR,
     STATION_COLOUR,
     TEXT,
@@ -91,7 +94,8 @@ def overview_png(
     grids, demand, stations, gaps, sites, network_edges
         Optional layers as written by the grid, coverage and siting steps (``network_edges``: the
         edges, or the WalkNetwork itself); ``demand`` is coloured by whether its ``band`` reaches
-        ``band``.
+        ``band``, its units of 0 ``households`` hatched apart (无住户: parks, water, road land), and
+        ``gaps`` of 0 households are left out.
     band
         The band whose uncovered demand is drawn in the web maps' magenta (units no path reaches
         in their dark purple).
@@ -223,16 +227,26 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         dm = demand.to_crs(crs)
         out = _uncovered(dm, band)
         cut_off = (dm["band"] == UNREACHABLE).to_numpy()
+        empty = no_homes(dm)  # parks, water, road land: hatched apart, as on the web maps (no gap, no coverage)
         # the web maps' colours (``_style``): a printed page and the screen read alike, and the
         # pair holds for red-green colour blindness, as red against green did not
-        parts = ((dm[~out], BAND_COLOURS[-1], f"步行{words}内可达" if zh else f"within {words} on foot"),
-                 (dm[out & ~cut_off], BEYOND_COLOUR, f"步行{words}内不可达" if zh else f"not within {words} on foot"),
-                 (dm[out & cut_off], UNREACHABLE_COLOUR, TEXT["zh" if zh else "en"]["unreachable"]))
+        parts = ((dm[~out & ~empty], BAND_COLOURS[-1], f"步行{words}内可达" if zh else f"within {words} on foot"),
+                 (dm[out & ~cut_off & ~empty], BEYOND_COLOUR,
+                  f"步行{words}内不可达" if zh else f"not within {words} on foot"),
+                 (dm[out & cut_off & ~empty], UNREACHABLE_COLOUR, TEXT["zh" if zh else "en"]["unreachable"]))
         for part, colour, label in parts:
             if len(part):
                 part.plot(ax=ax, color=colour, linewidth=0, zorder=1)
                 handles.append(Patch(color=colour, label=label))
+        if empty.any():
+            look = dict(facecolor=NO_HOMES_COLOUR, edgecolor=HATCH, hatch="////", linewidth=0)
+            land = dm.geometry[empty]
+            if land.geom_type.isin(["Polygon", "MultiPolygon"]).all():  # hatched as one shape: each of the
+                land = gpd.GeoSeries([land.union_all()], crs=crs)  # demo's 568 alone took 1.3 CPU-s more
+            land.plot(ax=ax, zorder=1, **look)
+            handles.append(Patch(**look, label=TEXT["zh" if zh else "en"]["no_homes"]))
     gap_labels = []
+    gaps = None if gaps is None else gaps_with_homes(gaps)  # (a park beyond the band is no gap)
     if gaps is not None and len(gaps):
         gp = gaps.to_crs(crs)
         gp = gp.sort_values("rank") if "rank" in gp.columns else gp

@@ -79,7 +79,9 @@ def band_gains(walks: sp.csr_matrix, chosen, walk_before: np.ndarray, hh: np.nda
 def gap_fills(gaps: pd.DataFrame, gap_of: pd.Series, new_site: pd.Series, households: pd.Series) -> pd.DataFrame:
     """``gaps`` with ``filled_by`` (the new sites that bring some of a gap's homes within the band,
     ``"NEW001, NEW003"``; empty where none reaches it) and ``households_filled`` (its households they
-    bring within it). :func:`site_gaps` reads the same the other way.
+    bring within it). :func:`site_gaps` reads the same the other way. A home of 0 households names
+    no site: a gap of none (a park, road land beyond the band) is filled by nobody, as a site's
+    ``gaps`` never lists it (until 8 December 2026 the demo's three such gaps read ``NEW001``).
 
     ``gap_of``, ``new_site`` and ``households`` are per home, on one index: the gap of each home
     (None when covered), the best-ranked new site bringing it within the band (None when none) and
@@ -94,10 +96,13 @@ def gap_fills(gaps: pd.DataFrame, gap_of: pd.Series, new_site: pd.Series, househ
     [['G001', 'NEW001, NEW002', 50], ['G002', '', 0], ['N001', '', 0]]
     >>> gap_fills(gaps, homes["gap"], pd.Series([None] * 5), homes["hh"])["filled_by"].tolist()
     ['', '', '']
+    >>> park = homes.assign(site=["NEW002", "NEW001", None, "NEW001", None], hh=[30, 20, 20, 0, 9])  # N001: none live
+    >>> gap_fills(gaps, park["gap"], park["site"], park["hh"])["filled_by"].tolist()
+    ['NEW001, NEW002', '', '']
     """
     homes = pd.DataFrame({"gap": gap_of.to_numpy(dtype=object), "site": new_site.to_numpy(dtype=object),
                           "hh": pd.to_numeric(households, errors="coerce").fillna(0).to_numpy()})
-    homes = homes[homes["gap"].notna() & homes["site"].notna()]
+    homes = homes[homes["gap"].notna() & homes["site"].notna() & (homes["hh"] > 0)]  # (0 households: none filled)
     by = homes.groupby("gap")
     sites = by["site"].agg(lambda s: ", ".join(sorted(set(s))))
     filled = by["hh"].sum()

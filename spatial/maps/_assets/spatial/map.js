@@ -52,6 +52,37 @@ function spPane(map, name, z) {
   return name;
 }
 
+/* A style with `hatch` (units with no homes): its fill is lines of that colour over its fillColor,
+   an SVG pattern (defined once in the page) or, on a map drawn on canvases, a canvas pattern. */
+function spHatch(map, s) {
+  if (!s || !s.hatch) { return s; }
+  var key = (s.hatch + s.fillColor).replace(/[^0-9a-zA-Z]/g, ""), made = map._spHatch = map._spHatch || {};
+  if (!made[key]) {
+    if (map.options.preferCanvas) {
+      var c = document.createElement("canvas"), x;
+      c.width = c.height = 6;
+      x = c.getContext("2d");
+      x.fillStyle = s.fillColor; x.fillRect(0, 0, 6, 6);
+      x.strokeStyle = s.hatch; x.lineWidth = 1.2; x.beginPath();
+      x.moveTo(-1, 7); x.lineTo(7, -1); x.moveTo(-1, 1); x.lineTo(1, -1); x.moveTo(5, 7); x.lineTo(7, 5);
+      x.stroke();
+      made[key] = x.createPattern(c, "repeat");
+    } else {
+      var id = "sp-hatch-" + key;
+      if (!document.getElementById(id)) {
+        var d = document.createElement("div");
+        d.innerHTML = '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+          + '<pattern id="' + id + '" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
+          + '<rect width="6" height="6" fill="' + spEsc(s.fillColor) + '"></rect><line x1="0" y1="0" x2="0" y2="6" stroke="'
+          + spEsc(s.hatch) + '" stroke-width="1.5"></line></pattern></defs></svg>';
+        document.body.appendChild(d.firstChild);
+      }
+      made[key] = "url(#" + id + ")";
+    }
+  }
+  return L.extend({}, s, {fillColor: made[key]});
+}
+
 /* Build one registered layer. o: {key, kind, z, styles, fields, label, labelClass, labelPrio,
    labelFit, tooltip, interactive, stack} */
 function spLayer(map, data, o) {
@@ -60,10 +91,10 @@ function spLayer(map, data, o) {
     pane: pane,
     interactive: !!o.interactive,
     bubblingMouseEvents: true,
-    style: function (f) { return o.styles[f.properties._s || 0]; },
+    style: function (f) { return spHatch(map, o.styles[f.properties._s || 0]); },
     pointToLayer: function (f, ll) {
       return L.circleMarker(ll, L.extend({pane: pane, interactive: !!o.interactive},
-                                         o.styles[f.properties._s || 0]));
+                                         spHatch(map, o.styles[f.properties._s || 0])));
     },
     onEachFeature: function (f, l) {
       var p = f.properties;
