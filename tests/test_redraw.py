@@ -549,3 +549,20 @@ def test_on_the_demo_grown_20_percent_the_walk_moves_few_units_and_says_for_whic
     # the units a chain passed still say so; none reads as a chain that did not pass it
     assert set(res.moves["reason"]) == {"moved to bring grid C06-18 from 526 households into the band",
                                         "passed along a chain of neighbouring grids"}
+
+
+def test_a_row_of_four_grids_where_one_unit_grew_moves_the_fewest_units_a_search_of_every_cut_finds():
+    import itertools
+
+    # A | B | C | D in a row, D's 150 grown to 240 (D 570): the fewest units moved, over every way of
+    # cutting the row into four grids of 300-500 (itertools), is 3
+    hh = [150, 170, 120, 120, 170, 160, 200, 150, 60, 240, 120]
+    plan = list("AABBBCCDDDD")
+    best = min(sum(a != b for a, b in zip(plan, np.repeat(list("ABCD"), np.diff((0, *cut, 11)))))
+               for cut in itertools.combinations(range(1, 11), 3)
+               if all(300 <= sum(hh[i:j]) <= 500 for i, j in zip((0, *cut), (*cut, 11))))
+    assert best == 3
+    units = squares(1, 11, [hh])
+    res = redraw_grids(units, community(shapely.box(0, 0, 1100, 100)),
+                       pd.DataFrame({"unit_id": units["unit_id"], "grid_id": plan}))
+    assert len(res.moves) == best and res.grids["households"].between(300, 500).all()
