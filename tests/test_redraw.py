@@ -481,3 +481,88 @@ def test_the_last_walk_splits_the_heaviest_grid_when_no_walk_of_the_grids_as_the
     assert np.bincount(lab, weights=hh)[lab].tolist() == [400.0, 400.0, 300.0, 300.0, 400.0, 400.0]
     # nothing to walk for when a locked unit sits in the only grid that could be split
     assert walk_in(adj, hh, xy, np.array([0, 0, 0, 0, 1, 1]), np.array([True] + [False] * 5), 300, 500) is None
+
+
+def test_moves_that_go_back_only_together_are_sent_back_together():
+    import networkx as nx
+    from scipy import sparse
+
+    from spatial.grids._walkin import send_back_groups
+
+    # a ladder of 2 x 4 units of 100, A the west half, B the east half (400 | 400), band 350-450;
+    # A's unit 1 went to B and B's unit 6 to A (both grids still 400: a sideways swap). Either going
+    # back alone takes a grid to 500; both together give the plan back, no unit moved (by hand)
+    g = nx.grid_2d_graph(2, 4)
+    ids = {(r, c): 4 * r + c for r, c in g.nodes}
+    edges = np.array([(ids[a], ids[b]) for a, b in g.edges])
+    adj = sparse.csr_matrix((np.ones(2 * len(edges)), (np.r_[edges[:, 0], edges[:, 1]],
+                                                       np.r_[edges[:, 1], edges[:, 0]])), shape=(8, 8))
+    hh = np.full(8, 100.0)
+    plan = np.array([0, 0, 1, 1, 0, 0, 1, 1])
+    swapped = np.array([0, 1, 1, 1, 0, 0, 0, 1])
+    assert send_back_groups(adj, hh, swapped, plan, 350, 450).tolist() == plan.tolist()
+    # with unit 6 new since the plan (-1: no grid to go back to), unit 1 cannot go back: A would hold 500
+    assert send_back_groups(adj, hh, swapped, np.where(np.arange(8) == 6, -1, plan), 350, 450).tolist() \
+        == swapped.tolist()
+    # a row 100 | 100 | 50 | 150 | 300, plan A = 0-1, B = 2-4; units 2 and 3 went to A (400 | 300),
+    # band 250-400. Both back: A 200; unit 3 back: B 450; unit 2 back alone is in band (350 | 350)
+    # but cuts A in two (unit 3 left beyond it): nothing goes back
+    path = sparse.csr_matrix((np.ones(8), (np.r_[0:4, 1:5], np.r_[1:5, 0:4])), shape=(5, 5))
+    row = np.array([0, 0, 0, 0, 1])
+    got = send_back_groups(path, np.array([100.0, 100, 50, 150, 300]), row, np.array([0, 0, 1, 1, 1]), 250, 400)
+    assert got.tolist() == row.tolist()
+
+
+def test_on_the_demo_grown_20_percent_the_walk_moves_few_units_and_says_for_which_grid():
+    import networkx as nx
+
+    import spatial
+    from spatial.grids.redraw import moves_in
+
+    # C06 of the demo, 20% more households: C06-18 (four units of 114-166) at 526, reaching the rest
+    # only through C06-17; the chains leave it over the band, the last walk brings it in. Single
+    # units sent back one at a time left 34 of C06's 167 units moved; moves that go back only
+    # together (sideways, both grids in band) now go back too: 19
+    demo = spatial.load_demo()
+    comm = demo["communities"][demo["communities"]["community_id"] == "C06"]
+    units = spatial.partition_grids(demo["units"][demo["units"]["community_id"] == "C06"], comm).units
+    plan = units[["unit_id", "grid_id"]].copy()
+    units["households"] = units["households"] * 6 // 5
+    res = redraw_grids(units, comm)
+    new = res.units[["unit_id", "grid_id"]]
+    diff = plan.merge(new, on="unit_id", suffixes=("_old", "_new")).query("grid_id_old != grid_id_new")
+    assert len(diff) == len(res.moves) == 19
+    hh = new.assign(households=res.units["households"].to_numpy()).groupby("grid_id")["households"].sum()
+    assert hh.between(300, 500).all()
+    # each grid one piece on the units' shared edges (shapely), checked with networkx
+    geoms = res.units.geometry.reset_index(drop=True)
+    g = nx.Graph()
+    g.add_nodes_from(range(len(geoms)))
+    g.add_edges_from((i, int(j)) for i, a in enumerate(geoms) for j in geoms.sindex.query(a, predicate="intersects")
+                     if j > i and a.intersection(geoms[j]).length > 0)
+    for _, members in new.reset_index(drop=True).groupby("grid_id").groups.items():
+        assert nx.is_connected(g.subgraph(list(members)))
+    walked = res.moves[res.moves["reason"].str.startswith("moved to bring")]
+    assert len(walked) > 0
+    assert set(walked["reason"]) == {"moved to bring grid C06-18 from 526 households into the band"}
+    assert set(moves_in(walked, "zh")["reason"]) == {"为使网格C06-18（调整前526户）户数回到规定区间而调整"}
+    # the units a chain passed still say so; none reads as a chain that did not pass it
+    assert set(res.moves["reason"]) == {"moved to bring grid C06-18 from 526 households into the band",
+                                        "passed along a chain of neighbouring grids"}
+
+
+def test_a_row_of_four_grids_where_one_unit_grew_moves_the_fewest_units_a_search_of_every_cut_finds():
+    import itertools
+
+    # A | B | C | D in a row, D's 150 grown to 240 (D 570): the fewest units moved, over every way of
+    # cutting the row into four grids of 300-500 (itertools), is 3
+    hh = [150, 170, 120, 120, 170, 160, 200, 150, 60, 240, 120]
+    plan = list("AABBBCCDDDD")
+    best = min(sum(a != b for a, b in zip(plan, np.repeat(list("ABCD"), np.diff((0, *cut, 11)))))
+               for cut in itertools.combinations(range(1, 11), 3)
+               if all(300 <= sum(hh[i:j]) <= 500 for i, j in zip((0, *cut), (*cut, 11))))
+    assert best == 3
+    units = squares(1, 11, [hh])
+    res = redraw_grids(units, community(shapely.box(0, 0, 1100, 100)),
+                       pd.DataFrame({"unit_id": units["unit_id"], "grid_id": plan}))
+    assert len(res.moves) == best and res.grids["households"].between(300, 500).all()

@@ -214,11 +214,15 @@ def _since_plan(t: int, now: float, held: PlanHeld, lab: np.ndarray) -> tuple[st
     return held.since(t, now, lab)
 
 
-def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None, estate=None, split_from=None) -> str:
+def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None, estate=None, split_from=None,
+         walked=None) -> str:
     """Why a unit moved, for the ``moves`` table (``evened_pct``: it moved last to bring grids
     within that share of the mean; ``crossed``: the community its plan grid lies mostly in, when
     that is not its own; ``estate``: its gated estate, which the plan split and the redraw keeps
-    whole where most of its households are; ``split_from``: the plan's grid the new grid was split off)."""
+    whole where most of its households are; ``split_from``: the plan's grid the new grid was split off;
+    ``walked``: ``(grid, households)``, the grid out of the band the last walk moved it to bring in,
+    :func:`spatial.grids._walkin.walk_causes`). Until December 2026 a unit the walk moved read
+    "passed along a chain of neighbouring grids", though no chain passed it."""
     if old_grid is None:
         return "not in the plan"
     if new_grid is None:
@@ -235,6 +239,8 @@ def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None, est
         return f"grid {old_grid if old_grid in (split_from, str(new_grid)[:len(str(old_grid))]) else 'nearby'} split"
     if old_grid not in new:
         return f"grid {old_grid} merged"
+    if walked is not None:
+        return f"moved to bring grid {walked[0]} from {walked[1]:g} households into the band"
     return "passed along a chain of neighbouring grids"
 
 

@@ -16,8 +16,8 @@ the band and never splitting or merging; a grid they cannot bring nearer is repo
 largest units. (5) The borders the passes moved are tidied on the drawing's terms (off-street
 border, spread, Polsby-Popper; a move back to the plan is free, only grids the redraw changed). (6)
 Units moved go back to their planned grid where every grid stays as much in band (and rule) and in
-one piece, for at most one typical edge more of border. Locked units never move; every moved unit is
-listed in ``moves``.
+one piece, for at most one typical edge more of border; then, with the band alone, groups of them that
+go back only together. Locked units never move; every moved unit is listed in ``moves``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from spatial.grids._names import new_community_grid, new_grid_name
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._recut import recut_whole
-from spatial.grids._walkin import walk_in
+from spatial.grids._walkin import send_back_groups, walk_causes, walk_in
 from spatial.grids._units import report_split_estate, split_estates
 from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _rule_far, _say_chains,
                                         _say_rule, _since_plan, _why, households_kept_pct, moved_and_new, PlanHeld,
@@ -209,6 +209,7 @@ def redraw_grids(
     new_key = node_key.copy()
     stray_nodes: set = set()
     evened_nodes: set = set()
+    walked: dict = {}  # a node the last walk moved -> (the grid out of the band it moved for, its households)
     split_from: dict = {}  # a grid the redraw split off -> the plan's grid it came from
     # every grid name of the plan, and those it had before: no new grid repeats one
     taken = {k for k in node_key if k is not None} | {str(n).strip() for n in retired if n is not None}
@@ -240,9 +241,10 @@ def redraw_grids(
                         np.searchsorted(nodes, node[here]), prep.hh[here].astype(float))
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
                                max_households, seed, report, planned=planned, chains=chains, held=held,
-                               taken=taken, origins=split_from,
+                               taken=taken, origins=split_from, moved_by=(walk_of := {}),
                                shapes=shapes.take(nodes) if max_deviation_pct is None else None)
         taken.update(names)
+        walked.update({int(nodes[v]): why for v, why in walk_of.items()})
         # the plan's grids by their numbers now: a grid merged away renumbers those after it
         now = {n: i for i, n in enumerate(names)}
         planned = np.array([now.get(planned_names[p], -1) if p >= 0 else -1 for p in planned], dtype=np.int64)
@@ -262,6 +264,8 @@ def redraw_grids(
                     max_deviation_pct, shapes=shapes.take(nodes))
         lab = put_back(sub, hh[nodes], lab, planned, fixed_node[nodes], lo=min_households, hi=max_households,
                        pct=max_deviation_pct)
+        if max_deviation_pct is None:  # moves that go back only together (sideways: both grids in band)
+            lab = send_back_groups(sub, hh[nodes], lab, planned, min_households, max_households)
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
         was = np.asarray(planned_names + [None], dtype=object)[np.where(planned0 >= 0, planned0, len(planned_names))]
         diff = was != new_key[nodes]
@@ -298,7 +302,7 @@ def redraw_grids(
         "new_grid": grid_ids[changed],
         "reason": [_why(old[i], grid_ids[i], node[i] in stray_nodes, old_set, new_set,
                         max_deviation_pct if node[i] in evened_nodes else None, crossed.get(i), joined.get(i),
-                        split_from.get(grid_ids[i]))
+                        split_from.get(grid_ids[i]), walked.get(node[i]))
                    for i in np.flatnonzero(changed)],
     })
     grids = _overlap(grids, old, grid_ids, prep.hh)
@@ -331,6 +335,7 @@ _REASONS_ZH = (
     (re.compile(r"^grid (.+) split$"), r"网格\1拆分"),
     (re.compile(r"^grid (.+) merged$"), r"网格\1并入相邻网格"),
     (re.compile(r"^passed along a chain of neighbouring grids$"), "沿相邻网格依次调整，使各网格户数回到规定区间"),
+    (re.compile(r"^moved to bring grid (.+) from (\S+) households into the band$"), r"为使网格\1（调整前\2户）户数回到规定区间而调整"),
 )
 
 
@@ -370,7 +375,7 @@ def _place_unplanned(sub, lab, names, cid, taken=()):
 
 
 def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None, held=None,
-              taken=(), origins=None, shapes=None):
+              taken=(), origins=None, shapes=None, moved_by=None):
     """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones.
 
     ``planned``: each node's grid in the plan (-1: none); ``held``: the units' grids in the plan,
@@ -382,7 +387,8 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     next number in the grid's pattern, else ``-a``, ``-b`` ...; none of ``taken``, the plan's grid
     names in other communities). Grids split off and handed back leave no gap: those that remain
     take the numbers in turn, with one report row per grid of the plan split (:class:`Splits`);
-    ``origins`` (a dict, filled): each new grid's name -> the plan's grid it was split off.
+    ``origins`` (a dict, filled): each new grid's name -> the plan's grid it was split off;
+    ``moved_by`` (a dict, filled): each node the last walk moved -> (grid it moved for, its households).
     """
     names = list(names)
     original = set(names)
@@ -464,18 +470,22 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             break
         splits.split(t, list(range(len(names) - len(new), len(names))),
                      (ph[t], a, ph[a], *_since_plan(t, ph[t], held, before[0])))
+    walk = None
     if band_violation(np.bincount(lab, weights=hh, minlength=len(names)), lo, hi) > 0:  # lumpy units: a walk
         walked = walk_in(sub, hh, xy, lab, fixed, lo, hi, seed)
         if walked is not None:
-            ph, (lab, t) = np.bincount(lab, weights=hh, minlength=len(names)), walked
+            ph, (lab, t), walk = np.bincount(lab, weights=hh, minlength=len(names)), walked, (lab, walked[0])
             if t is not None:  # the heaviest grid split in two for it
                 names.append(new_grid_name(names[t], names, 0, taken))
                 splits.split(t, [len(names) - 1], (ph[t], t, ph[t], "", ""))
     lab, dropped = drop_added(sub, hh, lab, {i for i, n in enumerate(names) if n not in original}, fixed,
                               min_hh=lo, max_hh=hi)
     # grids handed back are no grids of the plan: the others take their numbers, one row per grid split
-    lab, names = splits.drop(dropped, lab, names)
+    n_before, lab, names = len(names), *splits.drop(dropped, lab, names)
     names = splits.rename(names, lambda root, now, part: new_grid_name(root, now, part, taken))
+    if walk is not None and moved_by is not None:  # each unit the walk moved: the grid it moved for
+        at = iter(names)
+        moved_by.update(walk_causes(*walk, hh, lo, hi, [None if g in dropped else next(at) for g in range(n_before)]))
     splits.say(report, names, hi)
     if origins is not None:
         origins.update(splits.roots(names))
@@ -532,8 +542,8 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             out = [n for n, h in zip(before[1], np.bincount(before[0], weights=hh, minlength=len(before[1])))
                    if h and not lo <= h <= hi]
             (lab, names), report = got, Report()
-            if chains is not None:
-                chains.clear()  # drawn again all together: that row says so
+            for said_of in (chains, moved_by):
+                said_of is not None and said_of.clear()  # drawn again all together: that row says so
             report.add("grids", "、".join(out), "out of the band, and no chain of neighbours or split brought it in",
                        "the community's grids drawn again all together (locked units kept in their grids)",
                        zh=("户数不在区间内，相邻网格依次调整或拆分都无法解决", "社区内网格整体重划（已锁定的单元留在原网格）"))
