@@ -167,18 +167,21 @@ class _Pool:
         cancelled, a job running ends on its own, unread, and the workers then exit while the
         caller goes on (waiting for them took 0.2-0.5 s of a call's wall time under load).
 
-        The workers are then ended (SIGTERM): a shutdown that does not wait can leave them idle on
+        The workers are then killed (SIGKILL): a shutdown that does not wait can leave them idle on
         a call queue whose end-of-work marks never reach them, and the process then hangs at exit
         joining them (CPython gh-83386; seen once in about 30 calls of 10,000 units, the plan
-        done and the process waiting in ``waitpid`` on both workers for 16 minutes). Nothing they
-        hold is read after the shutdown."""
+        done and the process waiting in ``waitpid`` on both workers for 16 minutes). SIGTERM is
+        not enough: the workers inherit the command line's Python handler for it, and a worker
+        asleep on the call queue's lock (held by the other, ended while reading) never ran it,
+        which hung ``spatial demo`` at its exit for 17 minutes. Nothing they hold is read after
+        the shutdown."""
         if self.executor is not None:
             workers = list((getattr(self.executor, "_processes", None) or {}).values())
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = None
             for proc in workers:
                 try:
-                    proc.terminate()
+                    proc.kill()
                 except (OSError, ValueError, AttributeError):  # gone already, or closed
                     pass
         for path, _ in self.files:
