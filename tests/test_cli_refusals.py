@@ -5,6 +5,7 @@ run leaves out is said on the console, not only in the report layer."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -96,9 +97,19 @@ def test_no_word_of_units_in_no_grid_when_every_unit_has_one(tmp_path, capsys):
 FAKE_CHROMIUM = """#!/bin/sh
 # a browser that starts a renderer writing in its profile (for some seconds), then waits, as Chromium does
 for a in "$@"; do case "$a" in --user-data-dir=*) D="${a#--user-data-dir=}";; esac; done
-( n=0; while [ $n -lt 3000 ]; do n=$((n+1)); mkdir -p "$D/r$n" && : > "$D/r$n/f"; sleep 0.002; done ) &
-: > "$MARK"
+( n=0; while [ $n -lt 3000 ]; do n=$((n+1)); mkdir -p "$D/r$n" && : > "$D/r$n/f"; [ $n -gt 1 ] || : > "$MARK"
+  sleep 0.002; done ) &
 wait
+"""
+
+#: ``spatial ARGS`` as a terminal starts it: Ctrl-C raises KeyboardInterrupt, whatever this process
+#: leaves to its children (a shell's background job, and so a suite run as one, starts with it ignored).
+_SPATIAL_AS_IN_A_TERMINAL = """
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+from spatial.cli import main
+sys.exit(main(sys.argv[1:]))
 """
 
 
@@ -118,25 +129,30 @@ def _fake_chromium(tmp_path):
 def test_ctrl_c_during_a_screenshot_is_said_as_an_interrupt_and_leaves_no_browser_behind(tmp_path):
     """Ctrl-C while Chromium drew ended only its first process: its renderers went on writing in the
     profile folder, whose removal failed, and 'spatial screenshot' said "cannot write 'map.png':
-    Directory not empty" (exit 2) instead of the interrupt (exit 130)."""
+    Directory not empty" (exit 2) instead of the interrupt (exit 130).
+
+    The command runs under Python's own Ctrl-C handler whatever this test's process leaves to it:
+    a suite started as a shell's background job (``pytest ... &``), or a worker whose earlier test
+    left Ctrl-C ignored, gave it SIGINT ignored (``SIG_IGN`` is inherited through ``exec``, and
+    Python then sets no handler), so the Ctrl-C was lost and the browser drew to its end (exit 2,
+    "chromium wrote no screenshot", 30 s; twice in full runs at load 13-17)."""
     import signal
     import subprocess
     import sys
     import time
 
-    env = _fake_chromium(tmp_path)
+    env = {**_fake_chromium(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     page = tmp_path / "map.html"
     page.write_text("<!DOCTYPE html><html><body>map</body></html>", encoding="utf-8")
     png = tmp_path / "map.png"
     png.write_bytes(b"OLD")
-    proc = subprocess.Popen([sys.executable, "-m", "spatial", "screenshot", str(page), str(png)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", _SPATIAL_AS_IN_A_TERMINAL, "screenshot", str(page), str(png)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for _ in range(600):  # until the browser has started (its own word, not a time)
         if (tmp_path / "started").exists() or proc.poll() is not None:
             break
         time.sleep(0.05)
-    assert (tmp_path / "started").exists(), proc.communicate()
-    time.sleep(0.2)  # the renderer has written some of the profile
+    assert (tmp_path / "started").exists(), proc.communicate()  # (its renderer has written in the profile)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -162,6 +178,59 @@ def test_a_browser_stopped_by_its_timeout_takes_its_renderers_with_it(tmp_path, 
     assert before  # the renderer wrote ...
     time.sleep(0.3)
     assert sorted(p.name for p in profile.iterdir()) == before  # ... and writes no more
+
+
+def _browser_run_with_ctrl_c(tmp_path, monkeypatch, *, again: bool = False) -> list[str]:
+    """Run the fake browser with the terminal's Ctrl-C landing as ``Popen`` returns (once its
+    renderer writes), and if ``again`` once more as its process group is being ended; return what
+    the renderer had written in the profile when the run ended (after checking it writes no more)."""
+    import signal
+    import subprocess
+    import time
+
+    from spatial.maps import screenshot as shot
+
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    monkeypatch.setenv("MARK", _fake_chromium(tmp_path)["MARK"])
+
+    class CtrlCAsItStarts(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            while not (tmp_path / "started").exists():  # the renderer writes ...
+                time.sleep(0.01)
+            signal.raise_signal(signal.SIGINT)  # ... and the terminal's Ctrl-C lands, on this thread
+
+    def ctrl_c_again(pgid, **kwargs):
+        signal.raise_signal(signal.SIGINT)  # the user presses Ctrl-C twice
+        end_group(pgid, **kwargs)
+
+    end_group = shot._end_group
+    monkeypatch.setattr(subprocess, "Popen", CtrlCAsItStarts)
+    if again:
+        monkeypatch.setattr(shot, "_end_group", ctrl_c_again)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # whatever an earlier test left
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            shot._run_all_or_none([str(tmp_path / "bin" / "chromium"), f"--user-data-dir={profile}"], 60)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    written = sorted(p.name for p in profile.iterdir())
+    time.sleep(0.3)
+    assert sorted(p.name for p in profile.iterdir()) == written  # the renderer writes no more
+    return written
+
+
+@pytest.mark.skipif(__import__("os").name != "posix", reason="process groups and SIGINT are POSIX's")
+def test_a_ctrl_c_while_the_browser_starts_ends_it_and_its_renderers(tmp_path, monkeypatch):
+    """A Ctrl-C that came while ``Popen`` started the browser (its process running, ``Popen`` not yet
+    returned) left the browser and its renderer running, writing in a profile folder already removed."""
+    assert _browser_run_with_ctrl_c(tmp_path, monkeypatch)  # (it had written)
+
+
+@pytest.mark.skipif(__import__("os").name != "posix", reason="process groups and SIGINT are POSIX's")
+def test_a_second_ctrl_c_while_the_browser_is_ended_leaves_no_renderer_behind(tmp_path, monkeypatch):
+    assert _browser_run_with_ctrl_c(tmp_path, monkeypatch, again=True)
 
 
 @pytest.mark.skipif(__import__("os").name != "posix", reason="a shell script stands for the browser")

@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from spatial.core._held import stops_held
 from spatial.core.errors import InputFileError
 
 logger = logging.getLogger(__name__)
@@ -108,18 +109,30 @@ def _run_all_or_none(cmd: list[str], timeout_s: float) -> subprocess.CompletedPr
     the profile folder, whose removal then failed, and that error took the stop's place
     (``spatial screenshot`` said "cannot write 'map.png': Directory not empty", exit 2, not
     "interrupted", exit 130). The browser now runs in a process group of its own, killed whole.
+
+    A stop that came while ``Popen`` started the browser (after its fork, before ``Popen``
+    returned) left the browser running with nothing to end it, still writing in a profile folder
+    already removed; it is now held until ``Popen`` returns (:func:`~spatial.core._held.stops_held`),
+    and so is a second Ctrl-C while the browser is ended.
     """
     group = os.name == "posix"
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          start_new_session=group) as proc:
-        try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except BaseException:
-            proc.kill()
-            if group:
-                _end_group(proc.pid)
-            proc.wait()
-            raise
+    proc: subprocess.Popen | None = None
+    try:
+        with stops_held():  # a stop as the browser starts lands here, where the browser can be ended
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    start_new_session=group)
+        out, err = proc.communicate(timeout=timeout_s)
+    except BaseException:
+        if proc is not None:
+            with stops_held():  # (a second Ctrl-C does not cut the ending short)
+                proc.kill()
+                if group:
+                    _end_group(proc.pid)
+                proc.wait()
+        raise
+    finally:
+        for pipe in (proc.stdout, proc.stderr) if proc is not None else ():
+            pipe.close()
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
