@@ -19,6 +19,12 @@ of that part only. "feasible" plans are checked again with networkx; "unknown" i
     .venv/bin/python -m benchmarks.band_real_probe                  # 52 draws, about 2 CPU-minutes
     .venv/bin/python -m benchmarks.band_real_probe --exact --time-limit 600
     .venv/bin/python -m benchmarks.band_real_probe --exact --search  # our own search (search_band_plan)
+    .venv/bin/python -m benchmarks.band_real_probe --shuffle 10     # the engine's search_band, rows shuffled
+
+With ``--shuffle N``, no draws: the engine's own search (``_bandsearch.search_band``, its budget,
+nodes swept south to north) on each case of at most 64 nodes, for the rows as read and N - 1
+random permutations of them: CPU-s min/median/max and the answers (plan / none / budget), each
+plan checked with networkx; compare with ``--exact --search``.
 """
 
 from __future__ import annotations
@@ -274,12 +280,40 @@ def node_y(units) -> np.ndarray:
     return np.bincount(node, weights=y) / np.bincount(node)
 
 
+def shuffled(name: str, ts: int, k: int, times: int) -> dict:
+    """The engine's ``search_band`` on the case under ``times`` orders of its rows (the first as read)."""
+    from spatial.grids._bandsearch import MAX_NODES, search_band
+
+    units0, _ = town(name, ts)
+    cpu, answers = [], []
+    for p in range(times):
+        units = units0 if p == 0 else \
+            units0.iloc[np.random.default_rng(p).permutation(len(units0))].reset_index(drop=True)
+        g, w = node_graph(units)
+        n = g.number_of_nodes()
+        if n > MAX_NODES:
+            return {"town": name, "seed": ts, "k": k, "nodes": n, "searched": False}
+        adj = sparse.csr_matrix(nx.to_scipy_sparse_array(g, nodelist=range(n), format="csr"))
+        t = time.process_time()
+        lab, decided = search_band(adj, w, k, min_hh=300, max_hh=500, order=np.argsort(node_y(units), kind="stable"))
+        cpu.append(time.process_time() - t)
+        if lab is not None:
+            sums = np.bincount(lab, weights=w, minlength=k)
+            assert ((sums >= 300) & (sums <= 500)).all() and all(
+                nx.is_connected(g.subgraph(np.flatnonzero(lab == q).tolist())) for q in range(k)), (name, ts, k)
+        answers.append("plan" if lab is not None else "none" if decided else "budget")
+    return {"town": name, "seed": ts, "k": k, "nodes": n, "cpu_s": [round(min(cpu), 2), round(float(np.median(cpu)), 2),
+            round(max(cpu), 2)], "answers": {a: answers.count(a) for a in sorted(set(answers))}}
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--exact", action="store_true", help="decide each case with a draw out of the band (HiGHS)")
     p.add_argument("--time-limit", type=float, default=600.0, help="seconds HiGHS may take a case")
     p.add_argument("--search", action="store_true",
                    help="with --exact: decide by our own exhaustive search, not HiGHS")
+    p.add_argument("--shuffle", type=int, default=0,
+                   help="time the engine's search_band on each case under this many orders of its rows (no draws)")
     p.add_argument("--only", nargs="*", default=None, help="towns to run (mexico columbus sids2 bubenec)")
     args = p.parse_args(argv)
     logging.disable(logging.WARNING)
@@ -294,6 +328,9 @@ def main(argv=None) -> None:
             units, comm = town(name, ts)
             for per in per_grid:
                 k = int(round(units["households"].sum() / per))
+                if args.shuffle:
+                    print(json.dumps(shuffled(name, ts, k, args.shuffle)), flush=True)
+                    continue
                 any_out = False
                 for bal in ("equal", "band"):
                     t = time.process_time()

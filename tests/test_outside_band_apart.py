@@ -128,6 +128,67 @@ def test_the_search_finds_a_plan_exactly_where_brute_force_does():
                 assert all(nx.is_connected(g.subgraph(np.flatnonzero(lab == p).tolist())) for p in range(k))
 
 
+def test_the_search_agrees_with_brute_force_where_towers_crowd_the_grids():
+    from spatial.grids._bandsearch import search_band
+
+    rng = np.random.default_rng(11)
+    for trial in range(10):  # 3 x 3 squares with two or three towers of 380-480 (the count bound fires)
+        hh = rng.integers(20, 200, 9)
+        hh[rng.choice(9, int(rng.integers(2, 4)), replace=False)] = rng.integers(380, 480, 3)[:1]
+        hh = hh.tolist()
+        units, _ = _grid_town(hh, cols=3)
+        g = _rook(list(units.geometry))
+        adj = sparse.csr_matrix(nx.to_scipy_sparse_array(g, nodelist=range(9), format="csr"))
+        for k in (2, 3, 4):
+            plans = _plans_in_band(units, k)  # my own: every labelling checked by networkx
+            lab, decided = search_band(adj, np.array(hh, dtype=float), k, min_hh=300, max_hh=500)
+            assert decided and (lab is not None) == bool(plans), (hh, k)
+            if lab is not None:
+                def parts(x):
+                    return frozenset(frozenset(np.flatnonzero(np.asarray(x) == p).tolist()) for p in range(k))
+
+                assert parts(lab) in {parts(p) for p in plans}
+
+
+def test_heavy_units_cutting_the_rest_apart_decide_the_search_before_any_group_is_tried():
+    from spatial.grids._bandsearch import search_band
+
+    # 100 | 400 | 100 | 420 | 100 in three grids of 300-500: the households fit (1,120), but 400
+    # and 420 each take a grid and leave groups of 100: the third grid has nowhere to lie.
+    i = np.arange(4)
+    adj = sparse.csr_matrix((np.ones(8), (np.r_[i, i + 1], np.r_[i + 1, i])), shape=(5, 5))
+    hh = np.array([100.0, 400, 100, 420, 100])
+    assert search_band(adj, hh, 3, min_hh=300, max_hh=500, budget=0) == (None, True)
+    cuts = [(a, b) for a in range(1, 4) for b in range(a + 1, 5)]  # my own: every row cut in three
+    assert not any(all(300 <= x <= 500 for x in (hh[:a].sum(), hh[a:b].sum(), hh[b:].sum())) for a, b in cuts)
+
+
+def test_the_search_does_not_depend_on_the_order_of_the_rows():
+    from spatial.grids._bandsearch import search_band
+
+    rng = np.random.default_rng(5)
+    hh = rng.integers(40, 260, 16).astype(float)
+    units, _ = _grid_town(hh.tolist(), cols=4)
+    g = _rook(list(units.geometry))
+    sweep = np.argsort(units.geometry.centroid.y.to_numpy() * 1000 + units.geometry.centroid.x.to_numpy())
+    adj = sparse.csr_matrix(nx.to_scipy_sparse_array(g, nodelist=range(16), format="csr"))
+    first, _ = search_band(adj, hh, 5, min_hh=300, max_hh=500, order=sweep)
+    assert first is not None
+    for seed in range(4):  # the same nodes numbered otherwise: the same plan
+        perm = np.random.default_rng(seed).permutation(16)  # new node i is old node perm[i]
+        where = np.argsort(perm)
+        adj_p = sparse.csr_matrix(nx.to_scipy_sparse_array(nx.relabel_nodes(g, dict(zip(perm.tolist(), range(16)))),
+                                                           nodelist=range(16), format="csr"))
+        lab, decided = search_band(adj_p, hh[perm], 5, min_hh=300, max_hh=500, order=where[sweep])
+        assert decided and lab is not None
+        same = {frozenset(perm[np.flatnonzero(lab == p)].tolist()) for p in range(5)}
+        assert same == {frozenset(np.flatnonzero(first == p).tolist()) for p in range(5)}
+        lab, decided = search_band(adj_p, hh[perm], 5, min_hh=300, max_hh=500)  # (the order the graph chooses)
+        assert decided and lab is not None
+        sums = np.bincount(lab, weights=hh[perm], minlength=5)
+        assert ((sums >= 300) & (sums <= 500)).all()
+
+
 def test_the_search_gives_up_at_its_budget_and_says_it_did_not_decide():
     from spatial.grids._bandsearch import search_band
 
