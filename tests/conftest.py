@@ -33,14 +33,16 @@ stations = {{ path = "{DATA / 'demo.gpkg'}", layer = "stations" }}
 #: nothing left): they go first, the rest keep their order after them. A name no longer in tests/
 #: is left out; a file missing here only starts later.
 HEAVY_FIRST = (
-    "test_run_readme.py", "test_outside_run.py", "test_outside_hint_maps.py", "test_maps_browser.py",
-    "test_outside_net2.py", "test_notebooks.py", "test_run_distributed.py", "test_real_footprints.py",
-    "test_coord_shift.py", "test_cli_refusals.py", "test_distributed.py", "test_bench_scores.py",
-    "test_outside_buildings.py", "test_outside_install.py", "test_outside_agree.py",
-    "test_dask_station_reasons.py", "test_outside_officials4.py", "test_outside_band_islands.py",
-    "test_city_scale.py", "test_ctrl_c_dask_start.py", "test_outside_ends.py", "test_outside_pieces.py",
-    "test_buildings_estates.py", "test_outside_editor4.py", "test_grids_anneal.py", "test_four_bounds.py",
-    "test_dask_walls.py", "test_hill_town_run.py", "test_outside_screens.py", "test_outside_maps.py",
+    "test_run_readme.py", "test_grids_workers.py", "test_outside_run.py", "test_docstrings.py",
+    "test_outside_hint_maps.py", "test_redraw.py", "test_maps_browser.py", "test_grids.py",
+    "test_outside_install.py", "test_outside_net2.py", "test_notebooks.py", "test_run_distributed.py",
+    "test_outside_docs.py", "test_real_footprints.py", "test_coord_shift.py", "test_cli_refusals.py",
+    "test_distributed.py", "test_bench_scores.py", "test_outside_editor.py", "test_outside_buildings.py",
+    "test_outside_agree.py", "test_dask_station_reasons.py", "test_outside_officials4.py",
+    "test_outside_band_islands.py", "test_city_scale.py", "test_ctrl_c_dask_start.py", "test_outside_ends.py",
+    "test_outside_pieces.py", "test_buildings_estates.py", "test_outside_editor4.py", "test_grids_anneal.py",
+    "test_four_bounds.py", "test_dask_walls.py", "test_hill_town_run.py", "test_outside_screens.py",
+    "test_outside_maps.py",
 )
 
 
