@@ -20,7 +20,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiLineString, box
 
-from test_editor_browser import _chrome, _errors, _open
+from test_editor_browser import _browser, _browsers_quit, _errors, _open  # noqa: F401  (quits them)
 
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_500_000.0
@@ -53,44 +53,6 @@ def _plan() -> gpd.GeoDataFrame:
 
 def _community() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
-
-
-_BROWSERS: dict = {}  # this module's headless Chromiums, one a user agent (see _browser)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _browsers_quit():
-    """The headless Chromiums of :func:`_browser` quit at the end of the module that used them."""
-    yield
-    while _BROWSERS:
-        _BROWSERS.popitem()[1].quit()
-
-
-def _browser(tmp_path, width: int = 1400, height: int = 900, *, user_agent: str | None = None):
-    """Headless Chromium at ``width`` x ``height`` (``_chrome``'s), started once a module for each
-    user agent (a start-up flag) and handed on as new: no screen or touch emulated, nothing stored
-    by earlier pages (the editor keeps a plan's edits in localStorage), their log read, downloads
-    into ``tmp_path``, on a blank page of ``tmp_path``."""
-    from selenium.common.exceptions import WebDriverException
-
-    driver = _BROWSERS.get(user_agent)
-    if driver is not None:
-        try:
-            driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-            driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
-            driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
-            driver.set_window_size(width, height)
-        except WebDriverException:  # it crashed in an earlier test: a new one
-            del _BROWSERS[user_agent]
-            driver = None
-    if driver is None:
-        driver = _BROWSERS[user_agent] = _chrome(tmp_path, width, height, user_agent=user_agent)
-    blank = tmp_path / "blank.html"
-    blank.write_text("<!DOCTYPE html><title>blank</title>", encoding="utf-8")
-    driver.get(blank.resolve().as_uri())
-    driver.execute_script("localStorage.clear(); sessionStorage.clear()")
-    driver.get_log("browser")
-    return driver
 
 
 def _screen(tmp_path, width: int, height: int, *, user_agent: str | None = None, scale: int = 2):
