@@ -6,7 +6,10 @@ import fcntl
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,32 @@ communities = {{ path = "{DATA / 'demo.gpkg'}", layer = "communities" }}
 units = {{ path = "{DATA / 'demo.gpkg'}", layer = "units" }}
 stations = {{ path = "{DATA / 'demo.gpkg'}", layer = "stations" }}
 """
+
+
+#: The test files that take longest, heaviest first (seconds of a whole-suite run on 2 cores, December
+#: 2026). pytest-xdist hands whole files to its workers in the order collected (``--dist loadfile
+#: --no-loadscope-reorder`` in pyproject.toml; its default order, most tests first, sent these
+#: files of few long tests last, one of them running alone at the end while the other core had
+#: nothing left): they go first, the rest keep their order after them. A name no longer in tests/
+#: is left out; a file missing here only starts later.
+HEAVY_FIRST = (
+    "test_run_readme.py", "test_grids_workers.py", "test_outside_run.py", "test_docstrings.py",
+    "test_outside_hint_maps.py", "test_redraw.py", "test_maps_browser.py", "test_grids.py",
+    "test_outside_install.py", "test_outside_net2.py", "test_notebooks.py", "test_run_distributed.py",
+    "test_outside_docs.py", "test_real_footprints.py", "test_coord_shift.py", "test_cli_refusals.py",
+    "test_distributed.py", "test_bench_scores.py", "test_outside_editor.py", "test_outside_buildings.py",
+    "test_outside_agree.py", "test_dask_station_reasons.py", "test_outside_officials4.py",
+    "test_outside_band_islands.py", "test_city_scale.py", "test_ctrl_c_dask_start.py", "test_outside_ends.py",
+    "test_outside_pieces.py", "test_buildings_estates.py", "test_outside_editor4.py", "test_grids_anneal.py",
+    "test_four_bounds.py", "test_dask_walls.py", "test_hill_town_run.py", "test_outside_screens.py",
+    "test_outside_maps.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files of :data:`HEAVY_FIRST` first, heaviest first; each file's tests stay together in order."""
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(scope="session")
@@ -39,28 +68,83 @@ def huangpu_osm() -> Path:
     return path
 
 
+def _demo_folder(tmp_path_factory) -> Path:
+    """The folder every worker of this session shares (above each worker's own, not other sessions')."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
+def _start_demo(root: Path) -> None:
+    """Start ``python -m spatial -q demo`` into ``root/demo_outputs`` in the background, once a session.
+
+    The first worker to get here starts it under a file lock; the others find it started. A thread of
+    that worker waits for it and writes its exit code to ``demo_outputs.rc`` (the sign it is done).
+    """
+    lock_path, started = root / "demo_outputs.lock", root / "demo_outputs.started"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if started.exists():
+            return
+        out, rc = root / "demo_outputs", root / "demo_outputs.rc"
+        log = open(root / "demo_outputs.log", "wb")  # noqa: SIM115  (closed by the thread below)
+        proc = subprocess.Popen([sys.executable, "-W", "error", "-m", "spatial", "-q", "demo", "--out", str(out)],
+                                stdout=log, stderr=subprocess.STDOUT, cwd=root)
+        started.write_text(str(proc.pid))
+
+        def wait() -> None:
+            code = proc.wait()
+            log.close()
+            tmp = rc.with_suffix(".rc.partial")
+            tmp.write_text(str(code))
+            tmp.replace(rc)
+
+        threading.Thread(target=wait, name="spatial-demo", daemon=True).start()
+        _DEMO_RUNS.append(proc)
+
+
+_DEMO_RUNS: list[subprocess.Popen] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_in_the_background(request, tmp_path_factory):
+    """The session's one ``spatial demo`` run starts with its first test, beside the tests, when any
+    collected test reads :func:`demo_outputs`: the workers go on with other files while it runs
+    instead of one of them running it while another waits for it, a core idle."""
+    if any("demo_outputs" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _start_demo(_demo_folder(tmp_path_factory))
+    yield
+    for proc in _DEMO_RUNS:  # started here: not left running after the session (it has its thread)
+        proc.wait()
+
+
 @pytest.fixture(scope="session")
 def demo_outputs(tmp_path_factory) -> list[Path]:
     """Every file ``spatial demo`` writes, run once per session through the command line.
 
-    Once for the whole session, not once per test worker: the first worker to ask runs it under a
-    file lock in the folder the session's workers share, the others wait and read what it wrote
-    (pytest-xdist's pattern for a session-wide fixture). The files are shared: a test reads them
-    and writes anything it changes elsewhere (its own ``tmp_path``).
+    Once for the whole session, not once per test worker, and in the background from the session's
+    first test (:func:`_demo_in_the_background`); a test asking for it before it is done waits for it.
+    The files are shared: a test reads them and writes anything it changes elsewhere (its own
+    ``tmp_path``).
     """
-    from spatial.cli import main
-
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # this session's folder, above each worker's own (not other sessions')
-    out, done = root / "demo_outputs", root / "demo_outputs.done"
-    with open(root / "demo_outputs.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be running the demo: wait for it
-        if not done.exists():
-            shutil.rmtree(out, ignore_errors=True)  # left half-written by a worker whose run failed
-            assert main(["-q", "demo", "--out", str(out)]) == 0
-            done.touch()
-    return sorted(p for p in out.rglob("*") if p.is_file())
+    root = _demo_folder(tmp_path_factory)
+    _start_demo(root)  # (started already unless this test was not collected at the session's start)
+    rc, pid = root / "demo_outputs.rc", int((root / "demo_outputs.started").read_text())
+    gone = 0
+    for _ in range(18_000):  # 30 minutes
+        if rc.exists():
+            break
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:  # ended: its exit code follows, unless the worker that waited for it died
+            gone += 1
+            if gone > 100:
+                pytest.fail(f"spatial demo stopped without an exit code; its output: {root / 'demo_outputs.log'}")
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"spatial demo did not finish in 30 minutes; its output: {root / 'demo_outputs.log'}")
+    log = (root / "demo_outputs.log").read_text(encoding="utf-8", errors="replace")
+    assert rc.read_text() == "0", f"spatial demo failed (exit {rc.read_text()}):\n{log}"
+    return sorted(p for p in (root / "demo_outputs").rglob("*") if p.is_file())
 
 
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -14,7 +14,7 @@ import time
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
-from test_editor_browser import _chrome, _errors, _move, _open
+from test_editor_browser import _browser, _browsers_quit, _errors, _move, _open  # noqa: F401  (_browsers_quit: quits them)
 
 from spatial.maps.editor import save_grid_editor
 
@@ -60,45 +60,42 @@ def test_the_summary_names_the_grids_out_of_band_and_a_phone_opens_them_in_one_t
                               "households": [120, 80, 200, 50, 90, 160, 70, 30], "grid_id": list("AABBAABB")},
                              geometry=geoms, crs=UTM)
     page = save_grid_editor(units, tmp_path / "phone.html")
-    driver = _chrome(tmp_path, 390, 844)
-    try:
-        _phone(driver)
-        _open(driver, page)
-        summary = driver.find_element("id", "sp-summary")
-        assert summary.text == "共2个网格：2个户数达标，0个不连片"
-        assert not driver.find_element("id", "sp-flag-go").is_displayed()   # nothing flagged: no button
-        _tap(driver, "sp-toggle")
-        folded_map = _rect(driver, "#sp-map")["height"]
-        _tap(driver, "sp-toggle")
-        open_map = _rect(driver, "#sp-map")["height"]
+    driver = _browser(tmp_path, 390, 844)
+    _phone(driver)
+    _open(driver, page)
+    summary = driver.find_element("id", "sp-summary")
+    assert summary.text == "共2个网格：2个户数达标，0个不连片"
+    assert not driver.find_element("id", "sp-flag-go").is_displayed()   # nothing flagged: no button
+    _tap(driver, "sp-toggle")
+    folded_map = _rect(driver, "#sp-map")["height"]
+    _tap(driver, "sp-toggle")
+    open_map = _rect(driver, "#sp-map")["height"]
 
-        assert _move(driver, ["u5"], "B")["moved"] == ["u5"]
-        moved = units.assign(grid_id=units["grid_id"].where(units["unit_id"] != "u5", "B"))
-        k, ids = _out_of_band(moved, "、", "{id}：{n}户", "等")
-        assert (k, ids) == (2, "A：290户、B：510户")  # (10 under, 10 over: by id)
-        assert summary.text == f"共2个网格：0个户数达标，{k}个不达标（{ids}），0个不连片"
-        chip = driver.find_element("id", "sp-flag-go")
-        assert chip.is_displayed() and chip.text == "问题网格 2"
-        # the button sits in the row the mode buttons already wrap to: the map is as tall as before, folded or not
-        assert _rect(driver, "#sp-map")["height"] == pytest.approx(open_map, abs=0.5)
-        _tap(driver, "sp-toggle")
-        assert _rect(driver, "#sp-map")["height"] == pytest.approx(folded_map, abs=0.5)
+    assert _move(driver, ["u5"], "B")["moved"] == ["u5"]
+    moved = units.assign(grid_id=units["grid_id"].where(units["unit_id"] != "u5", "B"))
+    k, ids = _out_of_band(moved, "、", "{id}：{n}户", "等")
+    assert (k, ids) == (2, "A：290户、B：510户")  # (10 under, 10 over: by id)
+    assert summary.text == f"共2个网格：0个户数达标，{k}个不达标（{ids}），0个不连片"
+    chip = driver.find_element("id", "sp-flag-go")
+    assert chip.is_displayed() and chip.text == "问题网格 2"
+    # the button sits in the row the mode buttons already wrap to: the map is as tall as before, folded or not
+    assert _rect(driver, "#sp-map")["height"] == pytest.approx(open_map, abs=0.5)
+    _tap(driver, "sp-toggle")
+    assert _rect(driver, "#sp-map")["height"] == pytest.approx(folded_map, abs=0.5)
 
-        # folded, with grid A current (its line held at the top of the sheet): one tap shows the list
-        driver.execute_script("window.spatialGridEditor.select('A')")
-        _tap(driver, "sp-flag-go")
-        assert "sp-collapsed" not in driver.find_element("tag name", "body").get_attribute("class")
-        panel, now = _rect(driver, ".sp-panel"), _rect(driver, "#sp-now")
-        head, last = _rect(driver, "#sp-flags-head"), _rect(driver, "#sp-flags tr[data-grid]:last-child")
-        assert now["bottom"] - 1 <= head["top"] and last["bottom"] <= panel["bottom"], (now, head, last, panel)
-        rows = [r.get_attribute("data-grid") for r in driver.find_elements("css selector", "#sp-flags tr[data-grid]")]
-        assert len(rows) == 2
-        _tap(driver, css=f'#sp-flags tr[data-grid="{rows[1]}"]')  # and a tap on a row picks that grid
-        assert driver.find_element("id", "sp-now").text.split()[0] == driver.execute_script(
-            "return document.querySelector('#sp-sel option[value=\"' + arguments[0] + '\"]').textContent", rows[1])
-        assert _errors(driver) == []
-    finally:
-        driver.quit()
+    # folded, with grid A current (its line held at the top of the sheet): one tap shows the list
+    driver.execute_script("window.spatialGridEditor.select('A')")
+    _tap(driver, "sp-flag-go")
+    assert "sp-collapsed" not in driver.find_element("tag name", "body").get_attribute("class")
+    panel, now = _rect(driver, ".sp-panel"), _rect(driver, "#sp-now")
+    head, last = _rect(driver, "#sp-flags-head"), _rect(driver, "#sp-flags tr[data-grid]:last-child")
+    assert now["bottom"] - 1 <= head["top"] and last["bottom"] <= panel["bottom"], (now, head, last, panel)
+    rows = [r.get_attribute("data-grid") for r in driver.find_elements("css selector", "#sp-flags tr[data-grid]")]
+    assert len(rows) == 2
+    _tap(driver, css=f'#sp-flags tr[data-grid="{rows[1]}"]')  # and a tap on a row picks that grid
+    assert driver.find_element("id", "sp-now").text.split()[0] == driver.execute_script(
+        "return document.querySelector('#sp-sel option[value=\"' + arguments[0] + '\"]').textContent", rows[1])
+    assert _errors(driver) == []
 
 
 READ_IDS = """var out = {ids: [], controls: []};
@@ -126,35 +123,32 @@ def test_grid_ids_keep_clear_of_the_open_legend_and_of_each_other_framed_or_not(
     units = gpd.read_file(paths["results.gpkg"], layer="units")
     # the demo's plan since 8 December 2026 (C12-0168 and C12-0176 into C12-17 too leave C12-18 at 243)
     moves = [(["C01-0004"], "C01-03"), (["C12-0134", "C12-0159", "C12-0160", "C12-0161", "C12-0168", "C12-0176"], "C12-17")]
-    driver = _chrome(tmp_path, 1400, 900)
-    try:
-        _open(driver, paths["grid_editor.html"])
-        for step in ("fit", "moved", "zoomed", "panned", "legend folded"):
-            if step == "moved":
-                for ids, grid in moves:
-                    assert sorted(_move(driver, ids, grid)["moved"]) == sorted(ids)
-                    units.loc[units["unit_id"].isin(ids), "grid_id"] = grid
-                k, named = _out_of_band(units, "、", "{id}：{n}户", "等")
-                assert f"，{k}个不达标（{named}）" in driver.find_element("id", "sp-summary").text
-            if step == "zoomed":
-                driver.execute_script("var m = window.spatialGridEditor.map; m.setZoom(m.getZoom() + 1, {animate: false})")
-            if step == "panned":
-                driver.execute_script("window.spatialGridEditor.map.panBy([-150, -120], {animate: false})")
-            if step == "legend folded":
-                driver.find_element("css selector", ".sp-legend summary").click()
-            time.sleep(0.3)
-            seen = driver.execute_script(READ_IDS)
-            assert len(seen["ids"]) > 50, step
-            if step == "moved":
-                assert sum(i[5] for i in seen["ids"]) >= 2   # framed ids among them
-            under = [(i[0], c[0]) for i in seen["ids"] for c in seen["controls"] if max(_apart(i, c)) < 0]
-            assert under == [], step
-            close = [(a[0], b[0], _apart(a, b)) for a, b in itertools.combinations(seen["ids"], 2)
-                     if _apart(a, b)[0] < 16 - 0.5 and _apart(a, b)[1] < 14 - 0.5]
-            assert close == [], step
-        assert _errors(driver) == []
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path, 1400, 900)
+    _open(driver, paths["grid_editor.html"])
+    for step in ("fit", "moved", "zoomed", "panned", "legend folded"):
+        if step == "moved":
+            for ids, grid in moves:
+                assert sorted(_move(driver, ids, grid)["moved"]) == sorted(ids)
+                units.loc[units["unit_id"].isin(ids), "grid_id"] = grid
+            k, named = _out_of_band(units, "、", "{id}：{n}户", "等")
+            assert f"，{k}个不达标（{named}）" in driver.find_element("id", "sp-summary").text
+        if step == "zoomed":
+            driver.execute_script("var m = window.spatialGridEditor.map; m.setZoom(m.getZoom() + 1, {animate: false})")
+        if step == "panned":
+            driver.execute_script("window.spatialGridEditor.map.panBy([-150, -120], {animate: false})")
+        if step == "legend folded":
+            driver.find_element("css selector", ".sp-legend summary").click()
+        time.sleep(0.3)
+        seen = driver.execute_script(READ_IDS)
+        assert len(seen["ids"]) > 50, step
+        if step == "moved":
+            assert sum(i[5] for i in seen["ids"]) >= 2   # framed ids among them
+        under = [(i[0], c[0]) for i in seen["ids"] for c in seen["controls"] if max(_apart(i, c)) < 0]
+        assert under == [], step
+        close = [(a[0], b[0], _apart(a, b)) for a, b in itertools.combinations(seen["ids"], 2)
+                 if _apart(a, b)[0] < 16 - 0.5 and _apart(a, b)[1] < 14 - 0.5]
+        assert close == [], step
+    assert _errors(driver) == []
 
 
 def test_on_a_phone_a_flagged_grids_id_stays_in_sight_under_the_open_legend(demo_outputs, tmp_path):
@@ -170,38 +164,35 @@ def test_on_a_phone_a_flagged_grids_id_stays_in_sight_under_the_open_legend(demo
     # right edge: every spot beside the legend was out of sight or taken by C12-17's and C12-16's ids,
     # and it was hidden. It now shows at the free place in sight nearest its home
     moves = [(["C01-0004"], "C01-03"), (["C12-0134", "C12-0159", "C12-0160", "C12-0161", "C12-0168", "C12-0176"], "C12-17")]
-    driver = _chrome(tmp_path, 390, 844)
-    try:
-        _phone(driver)
-        _open(driver, paths["grid_editor.html"])
-        for ids, grid in moves:
-            assert sorted(_move(driver, ids, grid)["moved"]) == sorted(ids)
-            units.loc[units["unit_id"].isin(ids), "grid_id"] = grid
-        hh = units.groupby("grid_id")["households"].sum()
-        out_of_band = set(hh[(hh < LO) | (hh > HI)].index)
-        # C01-01 377 - 174 = 203, C01-03 409 + 174 = 583, C12-16 450 - 185 = 265, C12-17 476 + 185 + 118 = 779,
-        # C12-18 361 - 118 = 243
-        assert out_of_band == {"C12-17", "C12-16", "C12-18", "C01-03", "C01-01"}
-        for step in ("legend open", "zoomed"):
-            if step == "legend open":
-                driver.execute_script("var l = document.querySelector('.sp-legend'); if (!l.open) "
-                                      "{ l.querySelector('summary').click(); }")
-            else:
-                driver.execute_script("var m = window.spatialGridEditor.map; m.setZoom(m.getZoom() + 1, {animate: false})")
-            time.sleep(0.4)
-            assert driver.execute_script("return document.querySelector('.sp-legend').open") is True
-            seen = driver.execute_script(READ_IDS)
-            framed = {i[0] for i in seen["ids"] if i[5]}
-            box = driver.execute_script("var r = document.getElementById('sp-map').getBoundingClientRect();"
-                                        "return [r.left, r.top, r.right, r.bottom];")
-            in_sight = {i[0] for i in seen["ids"] if i[1] >= box[0] and i[2] >= box[1] and i[3] <= box[2] and i[4] <= box[3]}
-            if step == "legend open":  # the whole town in sight: every grid to mend named
-                assert framed >= out_of_band and out_of_band <= in_sight, step
-            under = [(i[0], c[0]) for i in seen["ids"] for c in seen["controls"] if max(_apart(i, c)) < 0]
-            assert under == [], step
-            close = [(a[0], b[0]) for a, b in itertools.combinations(seen["ids"], 2)
-                     if _apart(a, b)[0] < 16 - 0.5 and _apart(a, b)[1] < 14 - 0.5]
-            assert close == [], step
-        assert _errors(driver) == []
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path, 390, 844)
+    _phone(driver)
+    _open(driver, paths["grid_editor.html"])
+    for ids, grid in moves:
+        assert sorted(_move(driver, ids, grid)["moved"]) == sorted(ids)
+        units.loc[units["unit_id"].isin(ids), "grid_id"] = grid
+    hh = units.groupby("grid_id")["households"].sum()
+    out_of_band = set(hh[(hh < LO) | (hh > HI)].index)
+    # C01-01 377 - 174 = 203, C01-03 409 + 174 = 583, C12-16 450 - 185 = 265, C12-17 476 + 185 + 118 = 779,
+    # C12-18 361 - 118 = 243
+    assert out_of_band == {"C12-17", "C12-16", "C12-18", "C01-03", "C01-01"}
+    for step in ("legend open", "zoomed"):
+        if step == "legend open":
+            driver.execute_script("var l = document.querySelector('.sp-legend'); if (!l.open) "
+                                  "{ l.querySelector('summary').click(); }")
+        else:
+            driver.execute_script("var m = window.spatialGridEditor.map; m.setZoom(m.getZoom() + 1, {animate: false})")
+        time.sleep(0.4)
+        assert driver.execute_script("return document.querySelector('.sp-legend').open") is True
+        seen = driver.execute_script(READ_IDS)
+        framed = {i[0] for i in seen["ids"] if i[5]}
+        box = driver.execute_script("var r = document.getElementById('sp-map').getBoundingClientRect();"
+                                    "return [r.left, r.top, r.right, r.bottom];")
+        in_sight = {i[0] for i in seen["ids"] if i[1] >= box[0] and i[2] >= box[1] and i[3] <= box[2] and i[4] <= box[3]}
+        if step == "legend open":  # the whole town in sight: every grid to mend named
+            assert framed >= out_of_band and out_of_band <= in_sight, step
+        under = [(i[0], c[0]) for i in seen["ids"] for c in seen["controls"] if max(_apart(i, c)) < 0]
+        assert under == [], step
+        close = [(a[0], b[0]) for a, b in itertools.combinations(seen["ids"], 2)
+                 if _apart(a, b)[0] < 16 - 0.5 and _apart(a, b)[1] < 14 - 0.5]
+        assert close == [], step
+    assert _errors(driver) == []

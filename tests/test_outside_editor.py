@@ -15,7 +15,7 @@ import pytest
 import rasterio
 from affine import Affine
 
-from test_editor_browser import _chrome, _open
+from test_editor_browser import _browser, _browsers_quit, _open  # noqa: F401  (_browsers_quit: quits them)
 
 from spatial.core.errors import SpatialError
 from spatial.network.elevation import edge_times
@@ -121,28 +121,25 @@ def test_geojson_export_keeps_communities_estates_and_locks_so_a_page_from_it_is
 
     units = _two_communities()
     first = save_grid_editor(units, tmp_path / "first.html", lang="en")
-    driver = _chrome(tmp_path, 1000, 700)  # Headless Chromium with networking off
-    try:
-        _open(driver, first)
-        before = driver.execute_script("return window.spatialGridEditor.stats()")
-        text = driver.execute_script("return window.spatialGridEditor.exportGeoJson()")
-        back = gpd.read_file(text)
-        assert back["community_id"].tolist() == units["community_id"].tolist()
-        assert back["estate"].tolist() == units["estate"].tolist()
-        assert back["locked"].tolist() == units["locked"].tolist()
-        exported = tmp_path / "first_plan.geojson"
-        exported.write_text(text, encoding="utf-8")
-        second = save_grid_editor(gpd.read_file(exported), tmp_path / "second.html", lang="en")
-        _open(driver, second)
-        after = driver.execute_script("return window.spatialGridEditor.stats()")
-        # C1: 800 households in two grids (mean 400): C1-01 and C1-02 hold 400 each; C2-01 (600) is its
-        # community's mean, not 28.6% over a plan-wide mean of 466.7
-        assert {k: v["deviation_pct"] for k, v in after.items()} == {k: v["deviation_pct"] for k, v in before.items()}
-        assert after["C2-01"]["deviation_pct"] == 0
-        moved = driver.execute_script("return window.spatialGridEditor.move(['b1', 'a3'], 'C1-01')")
-        assert sorted(moved["moved"]) == ["b1", "b2"] and moved["locked"] == ["a3"]
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path, 1000, 700)  # Headless Chromium with networking off
+    _open(driver, first)
+    before = driver.execute_script("return window.spatialGridEditor.stats()")
+    text = driver.execute_script("return window.spatialGridEditor.exportGeoJson()")
+    back = gpd.read_file(text)
+    assert back["community_id"].tolist() == units["community_id"].tolist()
+    assert back["estate"].tolist() == units["estate"].tolist()
+    assert back["locked"].tolist() == units["locked"].tolist()
+    exported = tmp_path / "first_plan.geojson"
+    exported.write_text(text, encoding="utf-8")
+    second = save_grid_editor(gpd.read_file(exported), tmp_path / "second.html", lang="en")
+    _open(driver, second)
+    after = driver.execute_script("return window.spatialGridEditor.stats()")
+    # C1: 800 households in two grids (mean 400): C1-01 and C1-02 hold 400 each; C2-01 (600) is its
+    # community's mean, not 28.6% over a plan-wide mean of 466.7
+    assert {k: v["deviation_pct"] for k, v in after.items()} == {k: v["deviation_pct"] for k, v in before.items()}
+    assert after["C2-01"]["deviation_pct"] == 0
+    moved = driver.execute_script("return window.spatialGridEditor.move(['b1', 'a3'], 'C1-01')")
+    assert sorted(moved["moved"]) == ["b1", "b2"] and moved["locked"] == ["a3"]
 
 
 # ------------------------------------------------------------------------------- the notebooks
@@ -393,12 +390,9 @@ def _editor_on(units, tmp_path):
     from spatial.maps.editor import save_grid_editor
 
     page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
-    driver = _chrome(tmp_path)
-    try:
-        _open(driver, page)
-        yield driver, page
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path)
+    _open(driver, page)
+    yield driver, page
 
 
 @pytest.mark.browser
@@ -441,40 +435,37 @@ def test_a_planner_finds_merges_and_locks_grids_by_hand(tmp_path):
 
     units = _outline_units().assign(unit_id=["00001", "单元2", "00003", "单元4"], grid_id=["甲", "乙", "乙", "丙"])
     page = save_grid_editor(units, tmp_path / "plan.html", min_households=150, max_households=300)
-    driver = _chrome(tmp_path)
+    driver = _browser(tmp_path)
     api = "return window.spatialGridEditor."
-    try:
-        _open(driver, page)
-        driver.find_element("id", "sp-find").send_keys("00003", Keys.ENTER)   # a unit: its grid is picked
-        assert driver.execute_script("return document.getElementById('sp-sel').selectedOptions[0].text") == "乙"
-        assert "00003" in driver.find_element("id", "sp-note").text
-        assert driver.execute_script(api + "find('丙')") == {"grid": "丙", "unit": None}
-        assert driver.execute_script(api + "find('x9')") is None
-        assert "x9" in driver.find_element("id", "sp-note").text
-        # merge 甲 into 乙 (a tap on 甲 in merge mode): one undo step
-        driver.execute_script(api + "select('乙')")
-        driver.execute_script(api + "setMode('merge')")
-        assert sorted(driver.execute_script(api + "merge('甲')")["moved"]) == ["00001"]
-        stats = driver.execute_script(api + "stats()")
-        assert (stats["乙"]["households"], stats["乙"]["band"], stats["甲"]["n_units"]) == (300, "in", 0)
-        # the summary counts the grids the export holds (it said 共3个网格 with 甲 emptied)
-        assert driver.find_element("id", "sp-summary").text.startswith("共2个网格：1个户数达标")
-        assert driver.execute_script(api + "undo()") and driver.execute_script(api + "gridOf('00001')") == "甲"
-        assert driver.execute_script(api + "redo()")
-        # lock 乙 with its button: its units stay, the export says so, undo unlocks
-        driver.find_element("id", "sp-lock").click()
-        moved = driver.execute_script(api + "move(['单元2'], '丙')")
-        assert moved["moved"] == [] and moved["locked"] == ["单元2"]
-        plan = pd.read_csv(io.StringIO(driver.execute_script(api + "exportCsv()").lstrip("\ufeff")), dtype=str)
-        assert plan.set_index("unit_id")["locked"].to_dict() == {"00001": "true", "单元2": "true", "00003": "true",
-                                                                   "单元4": "false"}
-        driver.refresh()
-        _open(driver, page)
-        assert driver.execute_script(api + "move(['00003'], '丙')")["locked"] == ["00003"]
-        assert driver.execute_script(api + "undo()")
-        assert driver.execute_script(api + "move(['00003'], '丙')")["moved"] == ["00003"]
-    finally:
-        driver.quit()
+    _open(driver, page)
+    driver.find_element("id", "sp-find").send_keys("00003", Keys.ENTER)   # a unit: its grid is picked
+    assert driver.execute_script("return document.getElementById('sp-sel').selectedOptions[0].text") == "乙"
+    assert "00003" in driver.find_element("id", "sp-note").text
+    assert driver.execute_script(api + "find('丙')") == {"grid": "丙", "unit": None}
+    assert driver.execute_script(api + "find('x9')") is None
+    assert "x9" in driver.find_element("id", "sp-note").text
+    # merge 甲 into 乙 (a tap on 甲 in merge mode): one undo step
+    driver.execute_script(api + "select('乙')")
+    driver.execute_script(api + "setMode('merge')")
+    assert sorted(driver.execute_script(api + "merge('甲')")["moved"]) == ["00001"]
+    stats = driver.execute_script(api + "stats()")
+    assert (stats["乙"]["households"], stats["乙"]["band"], stats["甲"]["n_units"]) == (300, "in", 0)
+    # the summary counts the grids the export holds (it said 共3个网格 with 甲 emptied)
+    assert driver.find_element("id", "sp-summary").text.startswith("共2个网格：1个户数达标")
+    assert driver.execute_script(api + "undo()") and driver.execute_script(api + "gridOf('00001')") == "甲"
+    assert driver.execute_script(api + "redo()")
+    # lock 乙 with its button: its units stay, the export says so, undo unlocks
+    driver.find_element("id", "sp-lock").click()
+    moved = driver.execute_script(api + "move(['单元2'], '丙')")
+    assert moved["moved"] == [] and moved["locked"] == ["单元2"]
+    plan = pd.read_csv(io.StringIO(driver.execute_script(api + "exportCsv()").lstrip("\ufeff")), dtype=str)
+    assert plan.set_index("unit_id")["locked"].to_dict() == {"00001": "true", "单元2": "true", "00003": "true",
+                                                               "单元4": "false"}
+    driver.refresh()
+    _open(driver, page)
+    assert driver.execute_script(api + "move(['00003'], '丙')")["locked"] == ["00003"]
+    assert driver.execute_script(api + "undo()")
+    assert driver.execute_script(api + "move(['00003'], '丙')")["moved"] == ["00003"]
 
 
 def test_the_pages_exported_csv_reopens_with_its_locks_and_the_band_the_grids_were_drawn_for(tmp_path, capsys):

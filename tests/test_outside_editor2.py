@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from test_editor_browser import _chrome, _open
+from test_editor_browser import _browser, _browsers_quit, _open  # noqa: F401  (_browsers_quit: quits them)
 
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_500_000.0
@@ -48,12 +48,9 @@ def _page(units, tmp_path, **options):
     from spatial.maps.editor import save_grid_editor
 
     page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=400, **options)
-    driver = _chrome(tmp_path)
-    try:
-        _open(driver, page)
-        yield driver
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path)
+    _open(driver, page)
+    yield driver
 
 
 def _click_unit(driver, unit_id: str) -> None:
@@ -205,18 +202,15 @@ def test_with_a_band_from_zero_an_emptied_grid_is_listed_as_empty_not_counted_in
 
     units = _split_plan().assign(gated=None)
     page = save_grid_editor(units, tmp_path / "plan.html", min_households=0, max_households=400)
-    driver = _chrome(tmp_path)
-    try:
-        _open(driver, page)
-        driver.execute_script(API + "select('C1-01')")
-        driver.execute_script(API + "merge('C1-02')")
-        driver.execute_script(API + "newGrid()")
-        # C1-01: every unit but b4, 850 - 50 = 800 households; C1-02 and C1-03 hold none
-        assert _text(driver, "sp-summary").startswith("共1个网格：0个户数达标")
-        flags = _text(driver, "sp-flags")
-        assert "C1-02 0 0 空网格" in flags and "C1-03 0 0 空网格" in flags and "达标" not in flags
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path)
+    _open(driver, page)
+    driver.execute_script(API + "select('C1-01')")
+    driver.execute_script(API + "merge('C1-02')")
+    driver.execute_script(API + "newGrid()")
+    # C1-01: every unit but b4, 850 - 50 = 800 households; C1-02 and C1-03 hold none
+    assert _text(driver, "sp-summary").startswith("共1个网格：0个户数达标")
+    flags = _text(driver, "sp-flags")
+    assert "C1-02 0 0 空网格" in flags and "C1-03 0 0 空网格" in flags and "达标" not in flags
 
 
 def test_the_editors_export_given_to_spatial_map_says_how_to_map_it(tmp_path, capsys):
@@ -275,14 +269,11 @@ def test_units_without_a_community_column_are_measured_in_their_own_communitys_m
     assert main(["-q", "editor", str(plan_csv), "--units", str(drawn), "--out", str(pages["--units"])]) == 0
     # in Python, with the communities: placed where they lie
     save_grid_editor(gpd.read_file(drawn, layer="units"), pages["--communities"], gpd.read_file(comm))
-    driver = _chrome(tmp_path)
-    try:
-        for how, page in pages.items():
-            _open(driver, page)
-            stats = driver.execute_script(API + "stats()")
-            assert {g: s["deviation_pct"] for g, s in stats.items()} == dict.fromkeys(grids["grid_id"], 0), how
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path)
+    for how, page in pages.items():
+        _open(driver, page)
+        stats = driver.execute_script(API + "stats()")
+        assert {g: s["deviation_pct"] for g, s in stats.items()} == dict.fromkeys(grids["grid_id"], 0), how
 
 
 def _shown_in_sheet(driver, *words) -> bool:
@@ -311,25 +302,23 @@ def test_on_a_phone_a_tap_shows_the_current_grids_households_and_what_it_did_not
     page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=400)
     wechat = ("Mozilla/5.0 (Linux; Android 13; V2203A) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
               "Chrome/111.0.5563.116 Mobile Safari/537.36 XWEB/5223 MMWEBSDK/20230701 MicroMessenger/8.0.40")
-    driver = _chrome(tmp_path, 390, 844, user_agent=wechat)
-    try:  # (headless Chromium lays a window out 500 px wide at least: the phone's screen is emulated)
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                               {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
-        _open(driver, page)
-        assert driver.execute_script("return [window.innerWidth, !!document.getElementById('sp-in-app')]") == [390, True]
-        _click_unit(driver, "a0")  # 选网格: C1-01 = a0 a1 a2 = 100 + 150 + 90 = 340
-        assert _shown_in_sheet(driver, "C1-01", "340")
-        driver.find_element("id", "sp-mode-paint").click()
-        _click_unit(driver, "a3")  # + 60
-        assert driver.execute_script(API + "gridOf('a3')") == "C1-01"
-        assert _shown_in_sheet(driver, "C1-01", "400")
-        _click_unit(driver, "b4")  # locked: stays in C1-02, and the page says so where it is seen
-        assert driver.execute_script(API + "gridOf('b4')") == "C1-02"
-        assert _shown_in_sheet(driver, "400", "已锁定", "b4")
-        driver.execute_script("document.querySelector('.sp-panel').scrollTop = 1e6")  # down to the exports
-        assert _shown_in_sheet(driver, "C1-01", "400")
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path, 390, 844, user_agent=wechat)
+    # (headless Chromium lays a window out 500 px wide at least: the phone's screen is emulated)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
+    _open(driver, page)
+    assert driver.execute_script("return [window.innerWidth, !!document.getElementById('sp-in-app')]") == [390, True]
+    _click_unit(driver, "a0")  # 选网格: C1-01 = a0 a1 a2 = 100 + 150 + 90 = 340
+    assert _shown_in_sheet(driver, "C1-01", "340")
+    driver.find_element("id", "sp-mode-paint").click()
+    _click_unit(driver, "a3")  # + 60
+    assert driver.execute_script(API + "gridOf('a3')") == "C1-01"
+    assert _shown_in_sheet(driver, "C1-01", "400")
+    _click_unit(driver, "b4")  # locked: stays in C1-02, and the page says so where it is seen
+    assert driver.execute_script(API + "gridOf('b4')") == "C1-02"
+    assert _shown_in_sheet(driver, "400", "已锁定", "b4")
+    driver.execute_script("document.querySelector('.sp-panel').scrollTop = 1e6")  # down to the exports
+    assert _shown_in_sheet(driver, "C1-01", "400")
 
 
 def test_an_estate_column_the_editor_keeps_whole_is_kept_whole_by_spatial_grids_too(tmp_path, capsys):

@@ -20,7 +20,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiLineString, box
 
-from test_editor_browser import _chrome, _errors, _open
+from test_editor_browser import _browser, _browsers_quit, _errors, _open  # noqa: F401  (quits them)
 
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_500_000.0
@@ -57,7 +57,7 @@ def _community() -> gpd.GeoDataFrame:
 
 def _screen(tmp_path, width: int, height: int, *, user_agent: str | None = None, scale: int = 2):
     """Headless Chromium as a touch screen of that size (a tablet either way up, a phone)."""
-    driver = _chrome(tmp_path, max(width, 500), height, user_agent=user_agent)
+    driver = _browser(tmp_path, max(width, 500), height, user_agent=user_agent)
     # (headless Chromium lays a window out 500 px wide at least: a narrower screen is emulated)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": True})
@@ -79,14 +79,11 @@ def _page(units, tmp_path, *, phone: bool = False, screen: tuple[int, int] | str
     options.setdefault("min_households", 100)
     options.setdefault("max_households", 500)
     page = save_grid_editor(units, tmp_path / "plan.html", **options)
-    driver = (_phone(tmp_path) if phone or screen == "phone" else _chrome(tmp_path) if screen == "laptop"
+    driver = (_phone(tmp_path) if phone or screen == "phone" else _browser(tmp_path) if screen == "laptop"
               else _screen(tmp_path, *screen))
-    try:
-        _open(driver, page)
-        yield driver
-        assert _errors(driver) == []
-    finally:
-        driver.quit()
+    _open(driver, page)
+    yield driver
+    assert _errors(driver) == []
 
 
 def _unit_at(driver, unit_id: str, zoom: float | None = 17) -> tuple[float, float]:
@@ -312,15 +309,12 @@ def test_the_pages_leads_are_those_of_the_grids_layer_spatial_grids_writes_for_t
     plan.to_file(tmp_path / "plan.gpkg")
     page = tmp_path / "edit.html"
     assert main(["-q", "editor", str(tmp_path / "plan.gpkg"), "--out", str(page), "--min", "100", "--max", "500"]) == 0
-    driver = _chrome(tmp_path)
-    try:
-        _open(driver, page)
-        driver.execute_script(API + "move(['b1'], 'C1-01')")
-        on_page = driver.execute_script(API + "staff()")
-        (tmp_path / "edited.csv").write_text(driver.execute_script(API + "exportCsv()").lstrip("\ufeff"),
-                                            encoding="utf-8")
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path)
+    _open(driver, page)
+    driver.execute_script(API + "move(['b1'], 'C1-01')")
+    on_page = driver.execute_script(API + "staff()")
+    (tmp_path / "edited.csv").write_text(driver.execute_script(API + "exportCsv()").lstrip("\ufeff"),
+                                        encoding="utf-8")
     assert main(["-q", "grids", str(tmp_path / "communities.gpkg"), str(tmp_path / "units.gpkg"), "--existing",
                  str(tmp_path / "edited.csv"), "--min", "100", "--max", "600", "--out", str(tmp_path / "g.gpkg")]) == 0
     assert gpd.read_file(tmp_path / "g.gpkg", layer="moves").empty  # (kept as edited)
@@ -385,18 +379,15 @@ def test_the_geojson_export_keeps_the_buildings_so_a_page_made_from_it_staffs_th
     units = _plan().rename(columns={"buildings": "楼栋数"})
     units.to_file(tmp_path / "plan.gpkg")
     assert main(["-q", "editor", str(tmp_path / "plan.gpkg"), "--out", str(tmp_path / "first.html")]) == 0
-    driver = _chrome(tmp_path)
-    try:
-        _open(driver, tmp_path / "first.html")
-        before = driver.execute_script(API + "staff()")
-        assert before["C1-01"]["n_buildings"] == 11
-        (tmp_path / "first_plan.geojson").write_text(driver.execute_script(API + "exportGeoJson()"), encoding="utf-8")
-        assert gpd.read_file(tmp_path / "first_plan.geojson")["楼栋数"].tolist() == [3, 5, 4, 1, 1, 2, 6, 1]
-        assert main(["-q", "editor", str(tmp_path / "first_plan.geojson"), "--out", str(tmp_path / "second.html")]) == 0
-        _open(driver, tmp_path / "second.html")
-        assert driver.execute_script(API + "staff()") == before
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path)
+    _open(driver, tmp_path / "first.html")
+    before = driver.execute_script(API + "staff()")
+    assert before["C1-01"]["n_buildings"] == 11
+    (tmp_path / "first_plan.geojson").write_text(driver.execute_script(API + "exportGeoJson()"), encoding="utf-8")
+    assert gpd.read_file(tmp_path / "first_plan.geojson")["楼栋数"].tolist() == [3, 5, 4, 1, 1, 2, 6, 1]
+    assert main(["-q", "editor", str(tmp_path / "first_plan.geojson"), "--out", str(tmp_path / "second.html")]) == 0
+    _open(driver, tmp_path / "second.html")
+    assert driver.execute_script(API + "staff()") == before
 
 
 @pytest.mark.browser
@@ -467,23 +458,20 @@ def test_on_a_phone_held_sideways_the_current_grids_line_stays_in_sight_and_the_
     from spatial.maps.editor import save_grid_editor
 
     page = save_grid_editor(_plan(), tmp_path / "plan.html", min_households=100, max_households=500)
-    driver = _chrome(tmp_path, 900, 500, user_agent=WECHAT)
-    try:
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                               {"width": 844, "height": 390, "deviceScaleFactor": 3, "mobile": True})
-        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
-        _open(driver, page)
-        assert driver.execute_script("return document.querySelector('.sp-legend').open") is False
-        _tap(driver, *_unit_at(driver, "b3"))
-        driver.find_element("id", "sp-mode-paint").click()
-        _tap(driver, *_unit_at(driver, "a3", None))
-        assert driver.execute_script(API + "gridOf('a3')") == "C1-02"
-        for scroll in (0, 10**6):  # at the top of the panel, and scrolled down to the exports
-            driver.execute_script("document.querySelector('.sp-panel').scrollTop = arguments[0]", scroll)
-            assert _now(driver).startswith("C1-02 510户") and _in_sight(driver, "sp-now"), scroll
-        assert _errors(driver) == []
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path, 900, 500, user_agent=WECHAT)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 844, "height": 390, "deviceScaleFactor": 3, "mobile": True})
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    _open(driver, page)
+    assert driver.execute_script("return document.querySelector('.sp-legend').open") is False
+    _tap(driver, *_unit_at(driver, "b3"))
+    driver.find_element("id", "sp-mode-paint").click()
+    _tap(driver, *_unit_at(driver, "a3", None))
+    assert driver.execute_script(API + "gridOf('a3')") == "C1-02"
+    for scroll in (0, 10**6):  # at the top of the panel, and scrolled down to the exports
+        driver.execute_script("document.querySelector('.sp-panel').scrollTop = arguments[0]", scroll)
+        assert _now(driver).startswith("C1-02 510户") and _in_sight(driver, "sp-now"), scroll
+    assert _errors(driver) == []
 
 
 @pytest.mark.browser

@@ -17,7 +17,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from test_outside_editor3 import API, _click, _community, _in_sight, _now, _page, _plan, _tap, _text, _unit_at
+from test_outside_editor3 import (  # noqa: F401  (_browsers_quit: the browsers _page opens quit with this module)
+    API, _browsers_quit, _click, _community, _in_sight, _now, _page, _plan, _tap, _text, _unit_at)
 
 
 def _press(driver, element_id: str) -> None:

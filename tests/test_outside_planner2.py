@@ -18,7 +18,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from test_editor_browser import _chrome, _open
+from test_editor_browser import _browser, _browsers_quit, _open  # noqa: F401  (_browsers_quit: quits them)
 
 from spatial.cli import main
 from spatial.maps.editor import save_grid_editor
@@ -128,27 +128,24 @@ def test_the_editors_problem_list_names_the_estate_no_plan_can_even_in_chinese(t
     # before: both grids off the rule were flagged "偏离均值" alike, with no word that one of them
     # cannot be evened out by any move the planner tries, nor which units force it
     page = save_grid_editor(_plan(gated), tmp_path / "editor.html", lang="zh", max_deviation_pct=5)
-    driver = _chrome(tmp_path, 390, 844)
-    try:
-        _open(driver, page)
-        rows = driver.execute_script(
-            "return Array.from(document.querySelectorAll('#sp-flags tr[data-grid]')).map(function (r) {"
-            "  var w = r.querySelector('.sp-why');"
-            "  return [r.querySelector('.sp-name').innerText, w ? w.innerText : null, w ? w.title : null]; })")
-        got = {name.strip(): (chip, title) for name, chip, title in rows}
-        assert set(got) == {"C1-01", "C1-02"}
-        assert got["C1-02"] == (None, None)  # off the rule, but no proof that no plan can do better
-        chip, title = got["C1-01"]
-        what = "须保持在一起的2个单元（U00、U01）" if gated else "单元U00"
-        assert chip == ("小区342户无法均衡" if gated else "单元342户无法均衡")
-        assert title.startswith(f"{what}共342户：单独或加上所有可并入的较小单元都不足均值±5%所需的380户，"
-                                "加上任何一个超过76户的相邻单元又超过418户。")
-        assert "任何方案中包含它的网格都无法与平均户数相差不超过5%" in title
-        # the summary line first seen on a phone counts it apart
-        summary = driver.execute_script("return document.getElementById('sp-summary').innerText")
-        assert summary.endswith("，2个与社区网格平均户数相差超过±5%（其中1个无论怎样调整都无法达到）")
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path, 390, 844)
+    _open(driver, page)
+    rows = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#sp-flags tr[data-grid]')).map(function (r) {"
+        "  var w = r.querySelector('.sp-why');"
+        "  return [r.querySelector('.sp-name').innerText, w ? w.innerText : null, w ? w.title : null]; })")
+    got = {name.strip(): (chip, title) for name, chip, title in rows}
+    assert set(got) == {"C1-01", "C1-02"}
+    assert got["C1-02"] == (None, None)  # off the rule, but no proof that no plan can do better
+    chip, title = got["C1-01"]
+    what = "须保持在一起的2个单元（U00、U01）" if gated else "单元U00"
+    assert chip == ("小区342户无法均衡" if gated else "单元342户无法均衡")
+    assert title.startswith(f"{what}共342户：单独或加上所有可并入的较小单元都不足均值±5%所需的380户，"
+                            "加上任何一个超过76户的相邻单元又超过418户。")
+    assert "任何方案中包含它的网格都无法与平均户数相差不超过5%" in title
+    # the summary line first seen on a phone counts it apart
+    summary = driver.execute_script("return document.getElementById('sp-summary').innerText")
+    assert summary.endswith("，2个与社区网格平均户数相差超过±5%（其中1个无论怎样调整都无法达到）")
 
 
 def test_the_editor_says_nothing_of_an_estate_a_looser_rule_lets_be_evened(tmp_path):
@@ -157,15 +154,12 @@ def test_the_editor_says_nothing_of_an_estate_a_looser_rule_lets_be_evened(tmp_p
     units = _plan(True)
     units["grid_id"] = ["C1-01"] * 3 + ["C1-02"] * 4 + ["C1-03"] * 4
     page = save_grid_editor(units, tmp_path / "editor.html", lang="en", max_deviation_pct=12)
-    driver = _chrome(tmp_path, 390, 844)
-    try:
-        _open(driver, page)
-        rows = _flag_rows(driver, "innerText")
-        assert sorted((name.strip(), chip) for name, chip in rows) == [("C1-01", None), ("C1-02", None)]
-        assert driver.execute_script("return document.getElementById('sp-summary').innerText").endswith(
-            ", 2 more than ±12% from their community's mean grid")
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path, 390, 844)
+    _open(driver, page)
+    rows = _flag_rows(driver, "innerText")
+    assert sorted((name.strip(), chip) for name, chip in rows) == [("C1-01", None), ("C1-02", None)]
+    assert driver.execute_script("return document.getElementById('sp-summary').innerText").endswith(
+        ", 2 more than ±12% from their community's mean grid")
 
 
 
@@ -196,12 +190,9 @@ def test_on_north_carolinas_counties_the_editor_chips_the_grids_the_report_prove
     assert "unit Wayne holds 6638 households: fewer than the 7837" in proved[grid_of["Wayne"]]
     page = save_grid_editor(res.units, tmp_path / "nc.html", lang="en", max_deviation_pct=5,
                             min_households=0, max_households=1e9)
-    driver = _chrome(tmp_path, 1400, 900)
-    try:
-        _open(driver, page)
-        rows = _flag_rows(driver, "title")
-    finally:
-        driver.quit()
+    driver = _browser(tmp_path, 1400, 900)
+    _open(driver, page)
+    rows = _flag_rows(driver, "title")
     chipped = {name.strip(): title for name, title in rows if title}
     assert set(chipped) == set(proved)
     assert chipped[grid_of["Wayne"]].startswith("Unit Wayne holds 6,638 households: fewer than the 7,837 within 5% "

@@ -17,6 +17,7 @@ import pytest
 from shapely.geometry import box
 
 from spatial.cli import main
+from test_editor_browser import _browsers_quit  # noqa: F401  (quits the browser test_outside_editor3._page opens)
 
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_500_000.0
