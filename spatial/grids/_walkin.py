@@ -149,10 +149,18 @@ def send_back_groups(adj, hh, lab, start, lo, hi):
     grid out of the band until its neighbour goes back too (two units passed from A to B, each
     alone leaving A under 300); all the nodes moved between a pair of grids go back together, or
     a swap between them both ways, or a connected group of them, or its part touching the grid it
-    left. Rounds until no group goes back."""
+    left. As with one unit (``_chains.put_back``), a group goes back only where the border it changes
+    lengthens by at most one typical edge's cut cost: sending units back to a grid the redraw split
+    in two must not pull the new border off the street it follows onto a cut through a block.
+    Rounds until no group goes back."""
     lab = np.asarray(lab, dtype=np.int64).copy()
     start = np.asarray(start, dtype=np.int64)
     nbrs = [adj.indices[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(len(lab))]
+    rows = np.repeat(np.arange(len(lab)), np.diff(adj.indptr))
+    typical = float(np.median(adj.data)) if adj.nnz else 0.0
+
+    def cut(labels):
+        return float(adj.data[labels[rows] != labels[adj.indices]].sum()) / 2
     k = int(max(lab.max(), start.max())) + 1
     for _ in range(len(lab)):
         ph = np.bincount(lab, weights=hh, minlength=k)
@@ -166,7 +174,7 @@ def send_back_groups(adj, hh, lab, start, lo, hi):
                     continue
                 trial = lab.copy()
                 trial[there], trial[other] = b, a
-                if _whole(nbrs, trial, a) and _whole(nbrs, trial, b):
+                if cut(trial) - cut(lab) <= typical + 1e-9 and _whole(nbrs, trial, a) and _whole(nbrs, trial, b):
                     lab, back = trial, True
                     break
             if back:
