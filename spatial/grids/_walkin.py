@@ -16,7 +16,7 @@ then sends back each unit the walk moved whose going back keeps both grids in th
 piece (the walk's sideways steps), then groups of units that go back only together
 (:func:`send_back_groups`; the redraw runs it once more against the plan at the end). On the demo
 with 20% more households, one at a time left 34 of C06's 167 units moved (176 in all); in groups
-too, 19 (151 in all, against 153 before the walk, when C06-18 stayed at 526). :func:`walk_causes`
+too, 19 (161 in all, against 153 before the walk, when C06-18 stayed at 526). :func:`walk_causes`
 gives each unit the walk moved the grid it moved for, which its ``moves`` reason names. Imports
 numpy and the engine's pieces.
 """
@@ -92,9 +92,9 @@ def _walk_back(adj, hh, walked, start, lo, hi):
     return send_back_groups(adj, hh, lab, start, lo, hi)
 
 
-def _whole(nbrs, lab, g, extra=()) -> bool:
-    """Whether the nodes of grid ``g`` (with ``extra``, taken as in it) are one piece."""
-    mine = set(np.flatnonzero(lab == g).tolist()) | set(extra)
+def _whole(nbrs, lab, g) -> bool:
+    """Whether the nodes of grid ``g`` are one piece."""
+    mine = set(np.flatnonzero(lab == g).tolist())
     if not mine:
         return False
     first = next(iter(mine))
@@ -161,11 +161,13 @@ def send_back_groups(adj, hh, lab, start, lo, hi):
 
     def cut(labels):
         return float(adj.data[labels[rows] != labels[adj.indices]].sum()) / 2
+
     k = int(max(lab.max(), start.max())) + 1
     for _ in range(len(lab)):
         ph = np.bincount(lab, weights=hh, minlength=k)
         moved = (lab != start) & (start >= 0)
         pairs = sorted(set(zip(lab[moved].tolist(), start[moved].tolist())))
+        now = cut(lab)
         back = False
         for a, b in pairs:
             for there, other in _groups(nbrs, lab, start, a, b):
@@ -174,7 +176,7 @@ def send_back_groups(adj, hh, lab, start, lo, hi):
                     continue
                 trial = lab.copy()
                 trial[there], trial[other] = b, a
-                if cut(trial) - cut(lab) <= typical + 1e-9 and _whole(nbrs, trial, a) and _whole(nbrs, trial, b):
+                if cut(trial) - now <= typical + 1e-9 and _whole(nbrs, trial, a) and _whole(nbrs, trial, b):
                     lab, back = trial, True
                     break
             if back:
